@@ -1,0 +1,108 @@
+"""The sync layer's only door into the ERP.
+
+Two implementations: `FrappeGateway` (frappe_gateway.py) for production and
+bench tests, and `InMemoryGateway` here for plain pytest. The in-memory one
+stores dicts and enforces only what the sync layer relies on (unique links,
+docstatus); ERPNext's own business rules are tested against real ERPNext.
+"""
+
+import copy
+import itertools
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class AccountRef:
+	"""A connector account record, e.g. AccountRef("Shopify Store", "acme.myshopify.com")."""
+
+	doctype: str
+	name: str
+
+
+class ERPGateway(Protocol):
+	def find_link(self, account: AccountRef, remote_type: str, remote_id: str) -> tuple[str, str] | None: ...
+
+	def add_link(
+		self, account: AccountRef, remote_type: str, remote_id: str, doctype: str, name: str
+	) -> tuple[str, str]:
+		"""Bind a remote id to a document; if already bound, return the existing binding."""
+
+	def find(self, doctype: str, filters: dict) -> str | None: ...
+
+	def get(self, doctype: str, name: str) -> dict: ...
+
+	def insert(self, doc: dict, submit: bool = False) -> str: ...
+
+	def submit(self, doctype: str, name: str) -> None: ...
+
+	def cancel(self, doctype: str, name: str) -> None: ...
+
+	def set_value(self, doctype: str, name: str, values: dict) -> None: ...
+
+	def stock_levels(self, item_codes: list[str], warehouses: list[str]) -> dict[tuple[str, str], float]: ...
+
+	def item_prices(self, item_codes: list[str], price_list: str) -> dict[str, float]: ...
+
+
+class InMemoryGateway:
+	def __init__(self):
+		self.docs: dict[str, dict[str, dict]] = {}
+		self.links: dict[tuple, tuple[str, str]] = {}
+		self.stock: dict[tuple[str, str], float] = {}
+		self.prices: dict[tuple[str, str], float] = {}
+		self._counter = itertools.count(1)
+
+	def find_link(self, account, remote_type, remote_id):
+		return self.links.get((account, remote_type, str(remote_id)))
+
+	def add_link(self, account, remote_type, remote_id, doctype, name):
+		return self.links.setdefault((account, remote_type, str(remote_id)), (doctype, name))
+
+	def find(self, doctype, filters):
+		for name, doc in self.docs.get(doctype, {}).items():
+			if all(doc.get(key) == value for key, value in filters.items()):
+				return name
+		return None
+
+	def get(self, doctype, name):
+		return copy.deepcopy(self.docs[doctype][name])
+
+	def insert(self, doc, submit=False):
+		doc = copy.deepcopy(doc)
+		doctype = doc["doctype"]
+		name = doc.get("name") or f"{doctype}-{next(self._counter):05d}"
+		table = self.docs.setdefault(doctype, {})
+		if name in table:
+			raise ValueError(f"{doctype} {name} already exists")
+		doc["name"] = name
+		doc["docstatus"] = 1 if submit else 0
+		table[name] = doc
+		return name
+
+	def submit(self, doctype, name):
+		self._transition(doctype, name, 0, 1)
+
+	def cancel(self, doctype, name):
+		self._transition(doctype, name, 1, 2)
+
+	def set_value(self, doctype, name, values):
+		self.docs[doctype][name].update(values)
+
+	def stock_levels(self, item_codes, warehouses):
+		return {
+			(item, warehouse): self.stock.get((item, warehouse), 0.0)
+			for item in item_codes
+			for warehouse in warehouses
+		}
+
+	def item_prices(self, item_codes, price_list):
+		return {
+			item: self.prices[(item, price_list)] for item in item_codes if (item, price_list) in self.prices
+		}
+
+	def _transition(self, doctype, name, expected, new):
+		doc = self.docs[doctype][name]
+		if doc["docstatus"] != expected:
+			raise ValueError(f"{doctype} {name} has docstatus {doc['docstatus']}, expected {expected}")
+		doc["docstatus"] = new

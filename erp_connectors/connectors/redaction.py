@@ -1,0 +1,97 @@
+"""Remove secrets and mask personal data before anything is logged."""
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+SECRET_KEY_PARTS = (
+	"authorization",
+	"password",
+	"secret",
+	"token",
+	"api_key",
+	"apikey",
+	"api-key",
+	"signature",
+	"hmac",
+	"cookie",
+	"client_secret",
+	"card",
+	"cvc",
+)
+PII_KEYS = {
+	"email",
+	"contact_email",
+	"customer_email",
+	"receipt_email",
+	"phone",
+	"first_name",
+	"last_name",
+	"address1",
+	"address2",
+	"address_line_1",
+	"address_line_2",
+	"street1",
+	"street2",
+	"addressstreet",
+	"name1",
+	"name2",
+	"company_name",
+	"line1",
+	"line2",
+}
+REDACTED = "***"
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+
+
+def is_secret_key(key: str) -> bool:
+	lowered = str(key).lower()
+	return any(part in lowered for part in SECRET_KEY_PARTS)
+
+
+def mask(value):
+	if value is None or value == "":
+		return value
+	text = str(value)
+	if "@" in text:
+		return _EMAIL.sub(r"\1***@\2", text)
+	return text[:1] + REDACTED if len(text) > 4 else REDACTED
+
+
+def redact(data, secrets: tuple[str, ...] = ()):
+	"""Return a copy of `data` (dict, list or str) with secrets removed and PII masked.
+
+	`secrets` are literal values (an access token, say) that must not appear
+	anywhere, even inside free text or a URL.
+	"""
+	if isinstance(data, dict):
+		out = {}
+		for key, value in data.items():
+			if is_secret_key(key) and not isinstance(value, dict | list):
+				out[key] = REDACTED if value not in (None, "") else value
+			elif str(key).lower() in PII_KEYS and not isinstance(value, dict | list):
+				out[key] = mask(value)
+			else:
+				out[key] = redact(value, secrets)
+		return out
+	if isinstance(data, list | tuple):
+		return [redact(value, secrets) for value in data]
+	if isinstance(data, str):
+		return scrub_text(data, secrets)
+	return data
+
+
+def scrub_text(text: str, secrets: tuple[str, ...] = ()) -> str:
+	for secret in secrets:
+		if secret and len(secret) >= 4:
+			text = text.replace(secret, REDACTED)
+	return _EMAIL.sub(r"\1***@\2", text)
+
+
+def redact_url(url: str, secrets: tuple[str, ...] = ()) -> str:
+	parts = urlsplit(url)
+	query = [
+		(k, REDACTED if is_secret_key(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+	]
+	netloc = parts.netloc.rsplit("@", 1)[-1]
+	cleaned = urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))
+	return scrub_text(cleaned, secrets)

@@ -1,0 +1,63 @@
+"""What a connector tells the shared webhook intake and event processor.
+
+Each connector module defines one `WebhookSource` (pure: verification and
+parsing need no frappe) and a topic → handler map. The Frappe intake
+(`intake.py`) and the processor (`processing.py`) use only this interface, so
+webhooks, retries, reconciliation polls and backfills all reach the same
+handlers.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from erp_connectors.connectors.gateway import AccountRef, ERPGateway
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+	"""A verified webhook, ready to store. `event_id` is the remote's unique delivery/event id."""
+
+	event_id: str
+	topic: str
+	payload: Any
+	occurred_at: str | None = None
+
+
+@dataclass
+class SyncContext:
+	"""Everything a handler may touch. `settings` are plain values read from the account record."""
+
+	account: AccountRef
+	settings: Mapping[str, Any]
+	gateway: ERPGateway
+	client: Any = None
+	extra: dict = field(default_factory=dict)
+
+
+Handler = Callable[[SyncContext, Any], Any]
+
+
+class WebhookSource:
+	"""Subclass per connector. Class attributes describe the account doctype."""
+
+	name: str = ""  # the Connector Event "source", e.g. "Shopify"
+	account_doctype: str = ""  # e.g. "Shopify Store"
+	secret_fields: tuple[str, ...] = ()  # Password fields on the account holding signing secrets
+	max_body_bytes: int = 2 * 1024 * 1024
+	handlers: Mapping[str, Handler] = {}
+
+	def account_name(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+		"""Which account record this delivery is for, from headers or the URL."""
+		raise NotImplementedError
+
+	def verify(self, body: bytes, headers: Mapping[str, str], query: Mapping[str, str], secrets: list[str]):
+		"""Raise SignatureError unless the delivery is authentic. Compare in constant time."""
+		raise NotImplementedError
+
+	def parse(self, body: bytes, headers: Mapping[str, str]) -> InboundEvent:
+		"""Raise ValueError for a body that is not the JSON this source sends."""
+		raise NotImplementedError
+
+	def handler_for(self, topic: str) -> Handler | None:
+		return self.handlers.get(topic)
