@@ -1,0 +1,81 @@
+"""Fixtures for the bench suite (FrappeTestCase); never used in production paths."""
+
+import json
+from contextlib import contextmanager
+
+import frappe
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from erp_connectors.connectors.frappe_gateway import FrappeGateway
+from erp_connectors.connectors.gateway import AccountRef
+from erp_connectors.connectors.registry import ConnectorBinding
+from erp_connectors.connectors.sources import SyncContext
+from erp_connectors.testing.hmac_source import HmacTestSource, sign
+
+TEST_ACCOUNT = "connector-test@example.com"
+TEST_SECRET = "whsec_test_6f1d2c9a8b7e"
+SOURCE = HmacTestSource("User", "api_secret")
+
+
+def create_todo(context, payload):
+	todo = frappe.get_doc({"doctype": "ToDo", "description": f"connector test {payload['id']}"}).insert()
+	return ("ToDo", todo.name)
+
+
+def build_context(account: str) -> SyncContext:
+	return SyncContext(
+		account=AccountRef("User", account),
+		settings={},
+		gateway=FrappeGateway(),
+		extra={"on_ok": create_todo},
+	)
+
+
+BINDING = ConnectorBinding(source=SOURCE, build_context=build_context)
+HOOK = {"connector_sources": {"Test Source": "erp_connectors.connectors.bench_fixtures.BINDING"}}
+
+
+def ensure_test_account():
+	if not frappe.db.exists("User", TEST_ACCOUNT):
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": TEST_ACCOUNT,
+				"first_name": "Connector Test",
+				"send_welcome_email": 0,
+			}
+		)
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", TEST_ACCOUNT)
+	user.api_key = user.api_key or frappe.generate_hash(length=15)
+	user.api_secret = TEST_SECRET
+	user.save(ignore_permissions=True)
+	frappe.db.commit()
+
+
+@contextmanager
+def webhook_request(
+	payload, *, secret=TEST_SECRET, account=TEST_ACCOUNT, raw: bytes | None = None, headers=None
+):
+	body = raw if raw is not None else json.dumps(payload).encode()
+	all_headers = {**sign(body, secret), **(headers or {})}
+	environ = EnvironBuilder(
+		method="POST",
+		path="/api/method/test",
+		data=body,
+		headers=all_headers,
+		query_string={"account": account} if account else None,
+	).get_environ()
+	previous = getattr(frappe.local, "request", None)
+	frappe.local.request = Request(environ)
+	try:
+		yield
+	finally:
+		frappe.local.request = previous
+
+
+def delete_test_events():
+	frappe.db.delete("Connector Event", {"source": SOURCE.name})
+	frappe.db.delete("ToDo", {"description": ("like", "connector test %")})
+	frappe.db.commit()

@@ -1,0 +1,228 @@
+"""Bench tests for the event inbox: intake, dedupe under concurrency, retry and dead letter."""
+
+import json
+import threading
+from datetime import timedelta
+
+import frappe
+from frappe.tests.utils import FrappeTestCase, patch_hooks
+from frappe.utils import now_datetime
+from frappe.utils.background_jobs import is_job_enqueued
+
+from erp_connectors.connectors import intake, processing
+from erp_connectors.connectors.bench_fixtures import (
+	HOOK,
+	SOURCE,
+	TEST_ACCOUNT,
+	TEST_SECRET,
+	delete_test_events,
+	ensure_test_account,
+	webhook_request,
+)
+from erp_connectors.connectors.sources import InboundEvent
+from erp_connectors.testing.hmac_source import sign
+
+
+def events(**filters):
+	return frappe.get_all(
+		"Connector Event", filters={"source": SOURCE.name, **filters}, fields=["*"], order_by="creation"
+	)
+
+
+class TestWebhookIntake(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_test_account()
+
+	def setUp(self):
+		delete_test_events()
+
+	def tearDown(self):
+		delete_test_events()
+
+	def receive(self, payload=None, **kwargs):
+		with patch_hooks(HOOK), webhook_request(payload, **kwargs):
+			response = intake.receive(SOURCE.name)
+		return response.status_code, json.loads(response.get_data())
+
+	def test_valid_webhook_is_stored_then_enqueued(self):
+		status, body = self.receive({"id": "evt-1", "behaviour": "ok"})
+		self.assertEqual((status, body["message"]), (200, "queued"))
+		(event,) = events()
+		self.assertEqual(
+			(event.status, event.remote_event_id, event.account), ("Queued", "evt-1", TEST_ACCOUNT)
+		)
+		self.assertEqual(json.loads(event.payload), {"id": "evt-1", "behaviour": "ok"})
+		self.assertTrue(is_job_enqueued(processing.job_id(event.name)))
+		self.assertNotIn(
+			sign(json.dumps({"id": "evt-1", "behaviour": "ok"}).encode(), TEST_SECRET)["X-Test-Signature"],
+			event.headers,
+		)
+
+	def test_duplicate_delivery_is_a_no_op(self):
+		first = self.receive({"id": "evt-dup"})
+		second = self.receive({"id": "evt-dup"})
+		self.assertEqual(first[0], 200)
+		self.assertEqual(second, (200, {"message": "duplicate", "event": first[1]["event"]}))
+		self.assertEqual(len(events()), 1)
+
+	def test_bad_signature_is_401_and_nothing_stored(self):
+		status, body = self.receive({"id": "evt-bad"}, secret="not-the-secret")
+		self.assertEqual(status, 401)
+		self.assertIn("Signature rejected", body["message"])
+		self.assertEqual(events(), [])
+
+	def test_malformed_json_is_400(self):
+		status, body = self.receive(raw=b'{"id": "evt-x", ')
+		self.assertEqual(status, 400)
+		self.assertIn("Malformed payload", body["message"])
+		self.assertEqual(events(), [])
+
+	def test_oversized_body_is_413(self):
+		status, _ = self.receive({"id": "evt-big", "padding": "x" * (SOURCE.max_body_bytes + 1)})
+		self.assertEqual(status, 413)
+		self.assertEqual(events(), [])
+
+	def test_unknown_account_is_rejected(self):
+		status, _ = self.receive({"id": "evt-who"}, account="nobody@example.com")
+		self.assertEqual(status, 404)
+		self.assertEqual(events(), [])
+
+	def test_same_event_from_two_connections_leaves_one_row(self):
+		"""The MariaDB unique index, not a check-then-insert, decides the race."""
+		site = frappe.local.site
+		barrier = threading.Barrier(2)
+		results = []
+
+		def insert_from_own_connection():
+			frappe.init(site=site)
+			frappe.connect()
+			try:
+				frappe.set_user("Guest")
+				barrier.wait()
+				event = InboundEvent(event_id="evt-race", topic="test/event", payload={"id": "evt-race"})
+				results.append(intake.store_event(SOURCE, TEST_ACCOUNT, event, {}))
+			finally:
+				frappe.destroy()
+
+		threads = [threading.Thread(target=insert_from_own_connection) for _ in range(2)]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join()
+
+		self.assertEqual(sorted(duplicate for _, duplicate in results), [False, True])
+		self.assertEqual(len({name for name, _ in results}), 1)
+		self.assertEqual(len(events(remote_event_id="evt-race")), 1)
+
+
+class TestEventProcessing(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_test_account()
+
+	def setUp(self):
+		delete_test_events()
+
+	def tearDown(self):
+		delete_test_events()
+
+	def store(self, behaviour, event_id=None):
+		event = InboundEvent(
+			event_id=event_id or behaviour,
+			topic="test/event",
+			payload={"id": event_id or behaviour, "behaviour": behaviour},
+		)
+		name, _ = intake.store_event(SOURCE, TEST_ACCOUNT, event, {})
+		return name
+
+	def process(self, name):
+		with patch_hooks(HOOK):
+			processing.process_event(name)
+		return frappe.get_doc("Connector Event", name)
+
+	def test_success_commits_the_document_and_records_it(self):
+		event = self.process(self.store("ok"))
+		self.assertEqual((event.status, event.attempts), ("Processed", 1))
+		self.assertEqual(event.reference_doctype, "ToDo")
+		self.assertTrue(frappe.db.exists("ToDo", event.reference_name))
+
+	def test_processed_event_is_not_processed_again(self):
+		name = self.store("ok")
+		self.process(name)
+		self.process(name)
+		self.assertEqual(frappe.db.count("ToDo", {"description": "connector test ok"}), 1)
+
+	def test_transient_failure_backs_off_then_dead_letters(self):
+		name = self.store("transient")
+		policy = processing.retry_policy()
+		previous_delay = 0
+		for attempt in range(1, policy.max_attempts):
+			before = now_datetime()
+			event = self.process(name)
+			self.assertEqual((event.status, event.attempts), ("Failed", attempt))
+			delay = (event.next_retry_at - before).total_seconds()
+			ceiling = min(policy.max_seconds, policy.base_seconds * 2 ** (attempt - 1))
+			self.assertGreaterEqual(delay, ceiling / 2 - 1)
+			self.assertLessEqual(delay, ceiling + 1)
+			previous_delay = delay
+			self.assertIn("HTTP 503", event.last_error)
+		self.assertGreater(previous_delay, policy.base_seconds)
+		event = self.process(name)
+		self.assertEqual(event.status, "Dead")
+		self.assertEqual(event.attempts, policy.max_attempts)
+		self.assertIn(f"Gave up after {policy.max_attempts} attempts", event.last_error)
+		self.assertEqual(event.error_log.count("attempt "), policy.max_attempts)
+
+	def test_retry_after_is_honoured(self):
+		before = now_datetime()
+		event = self.process(self.store("rate_limited:900"))
+		self.assertEqual(event.status, "Failed")
+		self.assertGreaterEqual(event.next_retry_at, before + timedelta(seconds=899))
+
+	def test_data_problem_is_held_with_actionable_message(self):
+		event = self.process(self.store("needs_attention"))
+		self.assertEqual(event.status, "Held")
+		self.assertEqual(event.last_error, "No Item for SKU 'SKU-404'. Link it, then retry.")
+		self.assertIsNone(event.next_retry_at)
+
+	def test_permanent_remote_error_is_dead_with_remote_message(self):
+		event = self.process(self.store("permanent"))
+		self.assertEqual((event.status, event.last_error), ("Dead", "Invalid postal code '0000'"))
+
+	def test_failed_handler_leaves_no_partial_writes(self):
+		event = self.process(self.store("crash_after_write"))
+		self.assertEqual(event.status, "Failed")
+		self.assertIn("RuntimeError: crashed after writing", event.last_error)
+		self.assertEqual(frappe.db.count("ToDo", {"description": "connector test crash_after_write"}), 0)
+
+	def test_user_retry_requeues_with_fresh_attempts(self):
+		name = self.store("needs_attention")
+		self.process(name)
+		self.assertEqual(processing.retry([name]), 1)
+		event = frappe.get_doc("Connector Event", name)
+		self.assertEqual((event.status, event.attempts), ("Queued", 0))
+		self.assertTrue(is_job_enqueued(processing.job_id(name)))
+		# after the cause is fixed the retry succeeds
+		frappe.db.set_value(
+			"Connector Event", name, "payload", json.dumps({"id": "needs_attention", "behaviour": "ok"})
+		)
+		self.assertEqual(self.process(name).status, "Processed")
+
+	def test_sweep_requeues_due_retries_and_rescues_crashed_workers(self):
+		due = self.store("transient", "due")
+		self.process(due)
+		frappe.db.set_value("Connector Event", due, "next_retry_at", now_datetime() - timedelta(seconds=1))
+		crashed = self.store("ok", "crashed")
+		frappe.db.set_value("Connector Event", crashed, {"status": "Processing"}, update_modified=False)
+		frappe.db.sql(
+			"update `tabConnector Event` set modified=%s where name=%s",
+			(now_datetime() - timedelta(hours=1), crashed),
+		)
+		frappe.db.commit()
+		processing.sweep()
+		self.assertEqual(frappe.db.get_value("Connector Event", due, "status"), "Queued")
+		self.assertTrue(is_job_enqueued(processing.job_id(due)))
+		self.assertEqual(frappe.db.get_value("Connector Event", crashed, "status"), "Failed")

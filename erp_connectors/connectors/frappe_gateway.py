@@ -1,0 +1,96 @@
+"""The ERP gateway backed by the real Frappe database and ERPNext documents."""
+
+import frappe
+
+from erp_connectors.connectors.gateway import AccountRef
+
+
+class FrappeGateway:
+	def find_link(self, account: AccountRef, remote_type: str, remote_id) -> tuple[str, str] | None:
+		row = frappe.db.get_value(
+			"Connector Link",
+			_link_filters(account, remote_type, remote_id),
+			["reference_doctype", "reference_name"],
+		)
+		return tuple(row) if row else None
+
+	def add_link(self, account: AccountRef, remote_type: str, remote_id, doctype: str, name: str):
+		link = frappe.get_doc(
+			{
+				"doctype": "Connector Link",
+				**_link_filters(account, remote_type, remote_id),
+				"reference_doctype": doctype,
+				"reference_name": name,
+			}
+		)
+		try:
+			with frappe.db.savepoint("connector_link"):
+				link.insert(ignore_permissions=True)
+		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+			frappe.local.message_log = []
+			return self.find_link(account, remote_type, remote_id)
+		return (doctype, name)
+
+	def find(self, doctype: str, filters: dict) -> str | None:
+		return frappe.db.get_value(doctype, filters)
+
+	def get(self, doctype: str, name: str) -> dict:
+		return frappe.get_doc(doctype, name).as_dict(convert_dates_to_str=True)
+
+	def insert(self, doc: dict, submit: bool = False) -> str:
+		document = frappe.get_doc(doc)
+		document.flags.ignore_permissions = True
+		document.insert()
+		if submit:
+			document.submit()
+		return document.name
+
+	def submit(self, doctype: str, name: str) -> None:
+		document = frappe.get_doc(doctype, name)
+		document.flags.ignore_permissions = True
+		document.submit()
+
+	def cancel(self, doctype: str, name: str) -> None:
+		document = frappe.get_doc(doctype, name)
+		document.flags.ignore_permissions = True
+		document.cancel()
+
+	def set_value(self, doctype: str, name: str, values: dict) -> None:
+		frappe.db.set_value(doctype, name, values)
+
+	def stock_levels(self, item_codes: list[str], warehouses: list[str]) -> dict[tuple[str, str], float]:
+		"""Quantity free to sell: on hand less what submitted orders have reserved."""
+		levels = {(item, warehouse): 0.0 for item in item_codes for warehouse in warehouses}
+		if not item_codes or not warehouses:
+			return levels
+		bins = frappe.get_all(
+			"Bin",
+			filters={"item_code": ("in", item_codes), "warehouse": ("in", warehouses)},
+			fields=["item_code", "warehouse", "actual_qty", "reserved_qty"],
+		)
+		for row in bins:
+			levels[(row.item_code, row.warehouse)] = max(0.0, (row.actual_qty or 0) - (row.reserved_qty or 0))
+		return levels
+
+	def item_prices(self, item_codes: list[str], price_list: str) -> dict[str, float]:
+		if not item_codes:
+			return {}
+		rows = frappe.get_all(
+			"Item Price",
+			filters={"item_code": ("in", item_codes), "price_list": price_list},
+			fields=["item_code", "price_list_rate"],
+			order_by="valid_from desc",
+		)
+		prices = {}
+		for row in rows:
+			prices.setdefault(row.item_code, row.price_list_rate)
+		return prices
+
+
+def _link_filters(account: AccountRef, remote_type: str, remote_id) -> dict:
+	return {
+		"account_doctype": account.doctype,
+		"account": account.name,
+		"remote_type": remote_type,
+		"remote_id": str(remote_id),
+	}

@@ -1,0 +1,92 @@
+"""The one webhook intake path every connector shares.
+
+Order matters: size check, raw body, signature (constant time), parse, insert
+keyed by the remote event id (a duplicate is a no-op), commit, enqueue, 2xx.
+Nothing is acknowledged before it is stored.
+"""
+
+import json
+
+import frappe
+from frappe.utils import now_datetime
+from frappe.utils.password import get_decrypted_password
+from werkzeug.wrappers import Response
+
+from erp_connectors.connectors.errors import SignatureError
+from erp_connectors.connectors.redaction import redact
+from erp_connectors.connectors.registry import get_binding
+from erp_connectors.connectors.settings import max_body_bytes
+
+
+def reply(status: int, message: str, **extra) -> Response:
+	body = json.dumps({"message": message, **extra})
+	return Response(body, status=status, mimetype="application/json")
+
+
+def receive(source_name: str) -> Response:
+	source = get_binding(source_name).source
+	request = frappe.request
+	limit = max_body_bytes(source.max_body_bytes)
+	if (request.content_length or 0) > limit:
+		return reply(413, f"Body larger than {limit} bytes")
+	body = request.get_data(cache=True)
+	if len(body) > limit:
+		return reply(413, f"Body larger than {limit} bytes")
+
+	headers = {key.lower(): value for key, value in request.headers.items()}
+	query = dict(request.args)
+	account = source.account_name(headers, query)
+	if not account or not frappe.db.exists(source.account_doctype, account):
+		return reply(404, f"Unknown {source.account_doctype}")
+
+	secrets = [
+		get_decrypted_password(source.account_doctype, account, field, raise_exception=False)
+		for field in source.secret_fields
+	]
+	try:
+		source.verify(body, headers, query, [s for s in secrets if s])
+	except SignatureError as error:
+		return reply(401, f"Signature rejected: {error}")
+	try:
+		event = source.parse(body, headers)
+	except ValueError as error:
+		return reply(400, f"Malformed payload: {error}")
+
+	name, duplicate = store_event(source, account, event, headers)
+	if not duplicate:
+		from erp_connectors.connectors.processing import enqueue_event
+
+		enqueue_event(name)
+	return reply(200, "duplicate" if duplicate else "queued", event=name)
+
+
+def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
+	"""Insert and commit the event. Returns (name, was_duplicate)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Connector Event",
+			"source": source.name,
+			"account_doctype": source.account_doctype,
+			"account": account,
+			"topic": event.topic,
+			"remote_event_id": str(event.event_id),
+			"occurred_at": event.occurred_at,
+			"received_at": now_datetime(),
+			"status": "Queued",
+			"payload": json.dumps(event.payload),
+			"headers": json.dumps(redact(headers), indent=1),
+		}
+	)
+	try:
+		doc.insert(ignore_permissions=True)
+	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		# The unique index on (source, account, remote_event_id) did its job.
+		frappe.db.rollback()
+		frappe.local.message_log = []
+		existing = frappe.db.get_value(
+			"Connector Event",
+			{"source": source.name, "account": account, "remote_event_id": str(event.event_id)},
+		)
+		return existing, True
+	frappe.db.commit()
+	return doc.name, False

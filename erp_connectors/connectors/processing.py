@@ -1,0 +1,174 @@
+"""Process stored events in workers: claim, run the handler, then commit or schedule a retry.
+
+An event is claimed with one conditional UPDATE, so two workers can never
+process it at the same time. Failures are classed by `retry.decide`: transient
+ones come back after a backoff with jitter, data problems are held for a user,
+everything else is dead-lettered. The minute sweep re-enqueues due retries and
+rescues events whose enqueue was lost or whose worker died.
+"""
+
+import json
+import traceback
+
+import frappe
+from frappe.utils import add_to_date, now_datetime
+from frappe.utils.background_jobs import is_job_enqueued
+
+from erp_connectors.connectors import call_log
+from erp_connectors.connectors.errors import NeedsAttention, TransientError
+from erp_connectors.connectors.registry import get_binding
+from erp_connectors.connectors.retry import decide
+from erp_connectors.connectors.settings import retry_policy, run_as_user
+
+STALE_QUEUED_MINUTES = 10
+STALE_PROCESSING_MINUTES = 30
+SWEEP_BATCH = 500
+RETRYABLE_STATES = ("Queued", "Failed")
+
+
+def job_id(event_name: str) -> str:
+	return f"connector_event::{event_name}"
+
+
+def enqueue_event(event_name: str):
+	frappe.enqueue(
+		"erp_connectors.connectors.processing.process_event",
+		queue="default",
+		job_id=job_id(event_name),
+		deduplicate=True,
+		event_name=event_name,
+	)
+
+
+def claim(event_name: str) -> bool:
+	frappe.db.sql(
+		"""update `tabConnector Event` set status='Processing', modified=%s
+		where name=%s and status in %s""",
+		(now_datetime(), event_name, RETRYABLE_STATES),
+	)
+	claimed = frappe.db._cursor.rowcount == 1
+	frappe.db.commit()
+	return claimed
+
+
+def process_event(event_name: str):
+	if not claim(event_name):
+		return
+	frappe.set_user(run_as_user())
+	event = frappe.get_doc("Connector Event", event_name)
+	attempt = (event.attempts or 0) + 1
+	try:
+		result = run_handler(event)
+	except Exception as error:
+		frappe.db.rollback()
+		record_failure(event_name, attempt, error)
+	else:
+		reference = result if isinstance(result, tuple) and len(result) == 2 else (None, None)
+		_update(
+			event_name,
+			status="Processed",
+			attempts=attempt,
+			processed_at=now_datetime(),
+			last_error=None,
+			next_retry_at=None,
+			reference_doctype=reference[0],
+			reference_name=reference[1],
+		)
+	finally:
+		call_log.flush(event_name)
+
+
+def run_handler(event):
+	binding = get_binding(event.source)
+	handler = binding.source.handler_for(event.topic)
+	if handler is None:
+		raise NeedsAttention(f"No handler for topic {event.topic!r}; nothing was done.")
+	if frappe.db.get_value(event.account_doctype, event.account, "enabled") == 0:
+		raise NeedsAttention(f"{event.account_doctype} {event.account} is disabled. Enable it, then retry.")
+	context = binding.build_context(event.account)
+	return handler(context, json.loads(event.payload))
+
+
+def record_failure(event_name: str, attempt: int, error: BaseException):
+	outcome = decide(as_connector_error(error), attempt, retry_policy())
+	status = {"retry": "Failed", "held": "Held", "dead": "Dead"}[outcome.state]
+	next_retry = add_to_date(now_datetime(), seconds=outcome.delay) if outcome.delay is not None else None
+	history = frappe.db.get_value("Connector Event", event_name, "error_log") or ""
+	entry = f"[{now_datetime()}] attempt {attempt}: {status}: {outcome.message}\n"
+	if status == "Dead" and not isinstance(error, frappe.ValidationError):
+		entry += "".join(traceback.format_exception(error))[-4000:]
+	_update(
+		event_name,
+		status=status,
+		attempts=attempt,
+		last_error=outcome.message[:1000],
+		next_retry_at=next_retry,
+		error_log=(history + entry)[-20000:],
+	)
+
+
+def as_connector_error(error: BaseException) -> BaseException:
+	"""ERPNext's own validation errors are data problems a user can fix: hold them."""
+	if isinstance(error, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
+		return TransientError(str(error))
+	if isinstance(error, frappe.UniqueValidationError | frappe.DuplicateEntryError):
+		# A racing worker inserted the same link first; the retry will find it.
+		return TransientError(str(error))
+	if isinstance(error, frappe.ValidationError):
+		return NeedsAttention(frappe.utils.strip_html(str(error)) or type(error).__name__)
+	return error
+
+
+def _update(event_name: str, **values):
+	frappe.db.set_value("Connector Event", event_name, values, update_modified=True)
+	frappe.db.commit()
+
+
+def retry(event_names: list[str]) -> int:
+	"""A user's retry: a fresh set of attempts, enqueued now."""
+	count = 0
+	for name in event_names:
+		status = frappe.db.get_value("Connector Event", name, "status")
+		if status in ("Failed", "Held", "Dead"):
+			_update(name, status="Queued", attempts=0, next_retry_at=None)
+			enqueue_event(name)
+			count += 1
+	return count
+
+
+def sweep():
+	"""Run every minute by the scheduler."""
+	now = now_datetime()
+	due = frappe.get_all(
+		"Connector Event",
+		filters={"status": "Failed", "next_retry_at": ("<=", now)},
+		pluck="name",
+		limit=SWEEP_BATCH,
+	)
+	for name in due:
+		_update(name, status="Queued")
+		enqueue_event(name)
+
+	stale_queued = frappe.get_all(
+		"Connector Event",
+		filters={"status": "Queued", "modified": ("<", add_to_date(now, minutes=-STALE_QUEUED_MINUTES))},
+		pluck="name",
+		limit=SWEEP_BATCH,
+	)
+	for name in stale_queued:
+		if not is_job_enqueued(job_id(name)):
+			enqueue_event(name)
+
+	crashed = frappe.get_all(
+		"Connector Event",
+		filters={
+			"status": "Processing",
+			"modified": ("<", add_to_date(now, minutes=-STALE_PROCESSING_MINUTES)),
+		},
+		pluck="name",
+		limit=SWEEP_BATCH,
+	)
+	for name in crashed:
+		attempt = (frappe.db.get_value("Connector Event", name, "attempts") or 0) + 1
+		record_failure(name, attempt, TransientError("The worker stopped while processing this event"))
+	return {"due": len(due), "requeued": len(stale_queued), "crashed": len(crashed)}

@@ -1,0 +1,25 @@
+app_name = "erp_connectors"
+app_title = "ERP Connectors"
+app_publisher = "erp_connectors team"
+app_description = "Shopify, Stripe and shipping-carrier connectors for ERPNext"
+app_email = "dev@erp-connectors.invalid"
+app_license = "mit"
+
+required_apps = ["erpnext"]
+
+
+# Each inbound source: its name (Connector Event "source") -> the Frappe-side binding
+# (webhook source + how to build a sync context for an account).
+connector_sources = {}
+
+scheduler_events = {
+	"cron": {
+		# Due retries, events whose enqueue was lost, and workers that died mid-event.
+		"* * * * *": ["erp_connectors.connectors.processing.sweep"],
+	},
+}
+
+# Log Settings clears these after the given number of days (configurable in Desk).
+default_log_clearing_doctypes = {
+	"Connector Call Log": 30,
+}
