@@ -5,7 +5,7 @@ app_description = "Shopify, Stripe and shipping-carrier connectors for ERPNext"
 app_email = "dev@erp-connectors.invalid"
 app_license = "mit"
 
-required_apps = ["erpnext"]
+required_apps = ["frappe/erpnext"]
 
 
 # Each inbound source: its name (Connector Event "source") -> the Frappe-side binding

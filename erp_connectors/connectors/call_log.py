@@ -16,14 +16,16 @@ def sink_for(account_doctype: str, account: str):
 		mode = frappe.db.get_single_value("Connector Settings", "log_calls") or "All"
 		if mode == "None" or (mode == "Errors only" and record.error is None and (record.status or 0) < 400):
 			return
-		buffer = frappe.local.__dict__.setdefault("connector_call_logs", [])
-		buffer.append((account_doctype, account, record))
+		if getattr(frappe.local, "connector_call_logs", None) is None:
+			frappe.local.connector_call_logs = []
+		frappe.local.connector_call_logs.append((account_doctype, account, record))
 
 	return log_call
 
 
 def flush(event: str | None = None):
-	buffer = frappe.local.__dict__.pop("connector_call_logs", [])
+	buffer = getattr(frappe.local, "connector_call_logs", None) or []
+	frappe.local.connector_call_logs = []
 	for account_doctype, account, record in buffer:
 		frappe.get_doc(
 			{

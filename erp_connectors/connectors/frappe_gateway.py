@@ -6,13 +6,23 @@ from erp_connectors.connectors.gateway import AccountRef
 
 
 class FrappeGateway:
-	def find_link(self, account: AccountRef, remote_type: str, remote_id) -> tuple[str, str] | None:
-		row = frappe.db.get_value(
-			"Connector Link",
-			_link_filters(account, remote_type, remote_id),
-			["reference_doctype", "reference_name"],
+	def find_link(
+		self, account: AccountRef, remote_type: str, remote_id, latest: bool = False
+	) -> tuple[str, str] | None:
+		filters = _link_filters(account, remote_type, remote_id)
+		if not latest:
+			row = frappe.db.get_value("Connector Link", filters, ["reference_doctype", "reference_name"])
+			return tuple(row) if row else None
+		# A shared-lock read sees the row a racing worker committed after this
+		# transaction's snapshot was taken; unlike FOR UPDATE, waiters don't deadlock.
+		rows = frappe.db.sql(
+			"""select reference_doctype, reference_name from `tabConnector Link`
+			where account_doctype=%(account_doctype)s and account=%(account)s
+			and remote_type=%(remote_type)s and remote_id=%(remote_id)s
+			lock in share mode""",
+			filters,
 		)
-		return tuple(row) if row else None
+		return tuple(rows[0]) if rows else None
 
 	def add_link(self, account: AccountRef, remote_type: str, remote_id, doctype: str, name: str):
 		link = frappe.get_doc(
@@ -23,12 +33,13 @@ class FrappeGateway:
 				"reference_name": name,
 			}
 		)
+		frappe.db.savepoint("connector_link")
 		try:
-			with frappe.db.savepoint("connector_link"):
-				link.insert(ignore_permissions=True)
+			link.insert(ignore_permissions=True)
 		except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+			frappe.db.rollback(save_point="connector_link")
 			frappe.local.message_log = []
-			return self.find_link(account, remote_type, remote_id)
+			return self.find_link(account, remote_type, remote_id, latest=True)
 		return (doctype, name)
 
 	def find(self, doctype: str, filters: dict) -> str | None:

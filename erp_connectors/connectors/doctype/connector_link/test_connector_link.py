@@ -47,5 +47,6 @@ class TestConnectorLink(FrappeTestCase):
 			thread.start()
 		for thread in threads:
 			thread.join()
+		self.assertEqual(len(results), 4, "every worker got an answer, none crashed")
 		self.assertEqual(len(set(results)), 1, results)
 		self.assertEqual(frappe.db.count("Connector Link", {"remote_type": "test-order"}), 1)

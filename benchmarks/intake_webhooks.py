@@ -1,0 +1,141 @@
+"""Shopify webhook intake against a real bench: endpoint latency and order throughput.
+
+Sends N signed orders/create webhooks, C at a time, to the bench's webhook
+endpoint, then waits until the workers have turned every event into a Sales
+Order. Reports p50/p99 endpoint latency, orders per minute, and counts lost
+(stored but never processed) and doubled (more than one Sales Order per
+Shopify order) orders. Every order is delivered twice to prove dedupe.
+
+    python benchmarks/intake_webhooks.py --url http://127.0.0.1:8000 --site test.localhost \
+        --shop bench.myshopify.com --secret <webhook secret> --orders 1000 --concurrency 50 \
+        --template tests/data/shopify_webhook_orders_create_2026-04_docs_sample.json --sku BENCH-SKU
+
+Needs the bench running with 2 workers, a Shopify Store named by --shop whose webhook
+secret is --secret, and an Item with item code --sku.
+"""
+
+import argparse
+import base64
+import copy
+import hashlib
+import hmac
+import json
+import statistics
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+
+def signed(body: bytes, secret: str, shop: str, topic: str, webhook_id: str) -> dict:
+	digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+	return {
+		"Content-Type": "application/json",
+		"X-Shopify-Topic": topic,
+		"X-Shopify-Hmac-Sha256": digest,
+		"X-Shopify-Shop-Domain": shop,
+		"X-Shopify-API-Version": "2025-07",
+		"X-Shopify-Webhook-Id": webhook_id,
+		"X-Shopify-Event-Id": str(uuid.uuid4()),
+		"X-Shopify-Triggered-At": "2026-11-22T10:00:00.000000Z",
+	}
+
+
+def make_order(template: dict, index: int, sku: str) -> dict:
+	order = copy.deepcopy(template)
+	order_id = 7_000_000_000_000_000_000 // 1000 + index
+	order.update({"id": order_id, "name": f"#B{index}", "order_number": 100000 + index, "test": False})
+	order.update({"cancelled_at": None, "cancel_reason": None, "financial_status": "paid"})
+	order["admin_graphql_api_id"] = f"gid://shopify/Order/{order_id}"
+	for line in order.get("line_items", []):
+		line["sku"] = sku
+		line["variant_id"] = None
+	return order
+
+
+def main():
+	parser = argparse.ArgumentParser()
+	parser.add_argument("--url", required=True)
+	parser.add_argument("--site", default=None)
+	parser.add_argument("--shop", required=True)
+	parser.add_argument("--secret", required=True)
+	parser.add_argument("--template", required=True)
+	parser.add_argument("--sku", required=True)
+	parser.add_argument("--orders", type=int, default=1000)
+	parser.add_argument("--concurrency", type=int, default=50)
+	parser.add_argument("--api-key", help="key:secret of a System Manager, to count results")
+	parser.add_argument("--timeout", type=float, default=900)
+	args = parser.parse_args()
+
+	template = json.load(open(args.template))
+	endpoint = f"{args.url}/api/method/erp_connectors.shopify_connector.integration.webhook"
+	host = {"Host": args.site} if args.site else {}
+	session = requests.Session()
+	adapter = requests.adapters.HTTPAdapter(pool_connections=args.concurrency, pool_maxsize=args.concurrency)
+	session.mount("http://", adapter)
+
+	deliveries = []
+	for index in range(args.orders):
+		body = json.dumps(make_order(template, index, args.sku)).encode()
+		webhook_id = str(uuid.uuid4())
+		deliveries.append((body, webhook_id))
+
+	def send(delivery):
+		body, webhook_id = delivery
+		headers = {**signed(body, args.secret, args.shop, "orders/create", webhook_id), **host}
+		started = time.perf_counter()
+		response = session.post(endpoint, data=body, headers=headers, timeout=30)
+		return (time.perf_counter() - started) * 1000, response.status_code
+
+	started = time.time()
+	with ThreadPoolExecutor(args.concurrency) as pool:
+		results = list(pool.map(send, deliveries))
+		# Shopify delivers at least once: send every webhook again.
+		repeats = list(pool.map(send, deliveries))
+	sent_seconds = time.time() - started
+	latencies = sorted(ms for ms, _ in results + repeats)
+	statuses = {}
+	for _, status in results + repeats:
+		statuses[status] = statuses.get(status, 0) + 1
+
+	auth = {"Authorization": f"token {args.api_key}"} if args.api_key else {}
+
+	def count(doctype, filters):
+		response = session.get(
+			f"{args.url}/api/method/frappe.client.get_count",
+			params={"doctype": doctype, "filters": json.dumps(filters)},
+			headers={**auth, **host},
+			timeout=30,
+		)
+		response.raise_for_status()
+		return response.json()["message"]
+
+	link_filter = [["remote_type", "=", "order"], ["remote_id", ">=", str(7_000_000_000_000_000)]]
+	while time.time() - started < args.timeout:
+		done = count(
+			"Connector Event", [["source", "=", "Shopify"], ["status", "in", ["Processed", "Held", "Dead"]]]
+		)
+		if done >= args.orders:
+			break
+		time.sleep(2)
+	finished = time.time() - started
+	processed = count("Connector Event", [["source", "=", "Shopify"], ["status", "=", "Processed"]])
+	stored = count("Connector Event", [["source", "=", "Shopify"]])
+	links = count("Connector Link", link_filter)
+	orders = count("Sales Order", [["po_no", "like", "#B%"]])
+
+	print(f"webhooks sent            {len(latencies)} ({args.orders} orders x2), statuses {statuses}")
+	print(f"endpoint latency p50     {statistics.median(latencies):.1f} ms")
+	print(f"endpoint latency p99     {latencies[int(len(latencies) * 0.99) - 1]:.1f} ms")
+	print(f"send phase               {sent_seconds:.1f} s")
+	print(f"events stored            {stored} (expected {args.orders})")
+	print(f"events processed         {processed}")
+	print(f"sales orders             {orders} (links {links})")
+	print(f"lost                     {args.orders - processed}")
+	print(f"doubled                  {max(0, orders - args.orders)}")
+	print(f"orders per minute        {processed / (finished / 60):.0f} (all done in {finished:.1f} s)")
+
+
+if __name__ == "__main__":
+	main()
