@@ -10,7 +10,9 @@ required_apps = ["frappe/erpnext"]
 
 # Each inbound source: its name (Connector Event "source") -> the Frappe-side binding
 # (webhook source + how to build a sync context for an account).
-connector_sources = {}
+connector_sources = {
+	"Shopify": "erp_connectors.shopify_connector.integration.BINDING",
+}
 
 scheduler_events = {
 	"cron": {

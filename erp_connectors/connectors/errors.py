@@ -51,3 +51,14 @@ class NeedsAttention(ConnectorError):
 
 class SignatureError(Exception):
 	"""An inbound webhook failed verification."""
+
+
+class AlreadyDone(Exception):
+	"""A racing worker finished the same work first; ours is rolled back as a no-op.
+
+	`reference` is the (doctype, name) the winner bound to the remote object.
+	"""
+
+	def __init__(self, reference: tuple[str, str]):
+		super().__init__(f"Already done as {reference[0]} {reference[1]}")
+		self.reference = reference

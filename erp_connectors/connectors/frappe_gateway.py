@@ -1,5 +1,7 @@
 """The ERP gateway backed by the real Frappe database and ERPNext documents."""
 
+from decimal import Decimal
+
 import frappe
 
 from erp_connectors.connectors.gateway import AccountRef
@@ -49,7 +51,7 @@ class FrappeGateway:
 		return frappe.get_doc(doctype, name).as_dict(convert_dates_to_str=True)
 
 	def insert(self, doc: dict, submit: bool = False) -> str:
-		document = frappe.get_doc(doc)
+		document = frappe.get_doc(_plain(doc))
 		document.flags.ignore_permissions = True
 		document.insert()
 		if submit:
@@ -68,6 +70,9 @@ class FrappeGateway:
 
 	def set_value(self, doctype: str, name: str, values: dict) -> None:
 		frappe.db.set_value(doctype, name, values)
+
+	def comment(self, doctype: str, name: str, text: str) -> None:
+		frappe.get_doc(doctype, name).add_comment("Comment", text)
 
 	def stock_levels(self, item_codes: list[str], warehouses: list[str]) -> dict[tuple[str, str], float]:
 		"""Quantity free to sell: on hand less what submitted orders have reserved."""
@@ -105,3 +110,12 @@ def _link_filters(account: AccountRef, remote_type: str, remote_id) -> dict:
 		"remote_type": remote_type,
 		"remote_id": str(remote_id),
 	}
+
+
+def _plain(value):
+	"""Decimals (exact in the sync layer) become floats for Frappe's Currency fields."""
+	if isinstance(value, dict):
+		return {key: _plain(item) for key, item in value.items()}
+	if isinstance(value, list):
+		return [_plain(item) for item in value]
+	return float(value) if isinstance(value, Decimal) else value

@@ -40,6 +40,9 @@ class ERPGateway(Protocol):
 
 	def set_value(self, doctype: str, name: str, values: dict) -> None: ...
 
+	def comment(self, doctype: str, name: str, text: str) -> None:
+		"""Leave a note on the document's timeline for a person to read."""
+
 	def stock_levels(self, item_codes: list[str], warehouses: list[str]) -> dict[tuple[str, str], float]: ...
 
 	def item_prices(self, item_codes: list[str], price_list: str) -> dict[str, float]: ...
@@ -51,6 +54,7 @@ class InMemoryGateway:
 		self.links: dict[tuple, tuple[str, str]] = {}
 		self.stock: dict[tuple[str, str], float] = {}
 		self.prices: dict[tuple[str, str], float] = {}
+		self.comments: list[tuple[str, str, str]] = []
 		self._counter = itertools.count(1)
 
 	def find_link(self, account, remote_type, remote_id):
@@ -88,6 +92,9 @@ class InMemoryGateway:
 
 	def set_value(self, doctype, name, values):
 		self.docs[doctype][name].update(values)
+
+	def comment(self, doctype, name, text):
+		self.comments.append((doctype, name, text))
 
 	def stock_levels(self, item_codes, warehouses):
 		return {

@@ -15,7 +15,7 @@ from frappe.utils import add_to_date, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from erp_connectors.connectors import call_log
-from erp_connectors.connectors.errors import NeedsAttention, TransientError
+from erp_connectors.connectors.errors import AlreadyDone, NeedsAttention, TransientError
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.retry import decide
 from erp_connectors.connectors.settings import retry_policy, run_as_user
@@ -59,23 +59,26 @@ def process_event(event_name: str):
 	attempt = (event.attempts or 0) + 1
 	try:
 		result = run_handler(event)
+	except AlreadyDone as done:
+		frappe.db.rollback()
+		result = done.reference
 	except Exception as error:
 		frappe.db.rollback()
 		record_failure(event_name, attempt, error)
-	else:
-		reference = result if isinstance(result, tuple) and len(result) == 2 else (None, None)
-		_update(
-			event_name,
-			status="Processed",
-			attempts=attempt,
-			processed_at=now_datetime(),
-			last_error=None,
-			next_retry_at=None,
-			reference_doctype=reference[0],
-			reference_name=reference[1],
-		)
-	finally:
 		call_log.flush(event_name)
+		return
+	reference = result if isinstance(result, tuple) and len(result) == 2 else (None, None)
+	_update(
+		event_name,
+		status="Processed",
+		attempts=attempt,
+		processed_at=now_datetime(),
+		last_error=None,
+		next_retry_at=None,
+		reference_doctype=reference[0],
+		reference_name=reference[1],
+	)
+	call_log.flush(event_name)
 
 
 def run_handler(event):

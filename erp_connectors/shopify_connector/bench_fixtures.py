@@ -1,0 +1,121 @@
+"""Records and requests for the Shopify bench tests (never used in production paths)."""
+
+import copy
+import json
+import os
+import uuid
+
+import frappe
+
+from erp_connectors.connectors.signatures import hmac_sha256
+
+SHOP = "bench-test.myshopify.com"
+SECRET = "shpss_bench_0f9e8d7c6b5a4"
+COMPANY = "Test Company"
+TAX_ACCOUNT = "Shopify State Tax - TC"
+SAMPLE = os.path.join(
+	os.path.dirname(__file__),
+	"..",
+	"..",
+	"tests",
+	"data",
+	"shopify_webhook_orders_create_2026-04_docs_sample.json",
+)
+WEBHOOK_PATH = "/api/method/erp_connectors.shopify_connector.integration.webhook"
+
+
+def sample_order(order_id: int | None = None) -> dict:
+	"""Shopify's documented orders/create sample, made a live, paid order."""
+	with open(SAMPLE) as f:
+		order = json.load(f)
+	order = copy.deepcopy(order)
+	order.update({"test": False, "cancelled_at": None, "cancel_reason": None, "financial_status": "paid"})
+	if order_id:
+		order["id"] = order_id
+		order["name"] = f"#T{order_id % 100000}"
+	return order
+
+
+def ensure_items(skus):
+	for sku in skus:
+		if not frappe.db.exists("Item", sku):
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": sku,
+					"item_name": sku,
+					"item_group": "Products",
+					"stock_uom": "Nos",
+					"is_stock_item": 0,
+				}
+			).insert(ignore_permissions=True)
+
+
+def ensure_store(**overrides):
+	if not frappe.db.exists("Account", TAX_ACCOUNT):
+		frappe.get_doc(
+			{
+				"doctype": "Account",
+				"account_name": "Shopify State Tax",
+				"parent_account": "Duties and Taxes - TC",
+				"company": COMPANY,
+				"account_type": "Tax",
+			}
+		).insert(ignore_permissions=True)
+	if frappe.db.exists("Shopify Store", SHOP):
+		frappe.delete_doc("Shopify Store", SHOP, force=True, ignore_permissions=True)
+	store = frappe.get_doc(
+		{
+			"doctype": "Shopify Store",
+			"shop_domain": SHOP,
+			"access_token": "shpat_bench_token_123456",
+			"webhook_secret": SECRET,
+			"company": COMPANY,
+			"default_warehouse": "Stores - TC",
+			"price_list": "Standard Selling",
+			"customer_group": "Individual",
+			"shipping_as": "Charge",
+			"shipping_account": "Freight and Forwarding Charges - TC",
+			"tax_accounts": [{"tax_title": "State Tax", "account": TAX_ACCOUNT}],
+			**overrides,
+		}
+	).insert(ignore_permissions=True)
+	ensure_items([line["sku"] for line in sample_order()["line_items"]])
+	frappe.db.commit()
+	return store
+
+
+def signed_headers(
+	body: bytes,
+	topic: str = "orders/create",
+	webhook_id: str | None = None,
+	secret: str = SECRET,
+	shop: str = SHOP,
+):
+	return {
+		"Content-Type": "application/json",
+		"X-Shopify-Topic": topic,
+		"X-Shopify-Hmac-Sha256": hmac_sha256(secret, body, "base64"),
+		"X-Shopify-Shop-Domain": shop,
+		"X-Shopify-API-Version": "2025-07",
+		"X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+		"X-Shopify-Event-Id": str(uuid.uuid4()),
+		"X-Shopify-Triggered-At": "2026-11-22T10:00:00.000000Z",
+	}
+
+
+def cleanup(order_ids=()):
+	for order_id in order_ids:
+		link = frappe.db.get_value(
+			"Connector Link",
+			{"account": SHOP, "remote_type": "order", "remote_id": str(order_id)},
+			"reference_name",
+		)
+		if link:
+			so = frappe.get_doc("Sales Order", link)
+			if so.docstatus == 1:
+				so.cancel()
+			frappe.delete_doc("Sales Order", link, force=True, ignore_permissions=True)
+	frappe.db.delete("Connector Event", {"source": "Shopify", "account": SHOP})
+	frappe.db.delete("Connector Link", {"account": SHOP, "remote_type": ("in", ["order"])})
+	frappe.db.commit()

@@ -1,0 +1,17 @@
+"""Shopify topic -> handler. Webhooks, retries and the reconciliation poll share this map."""
+
+from erp_connectors.shopify_connector.orders import cancel_order, import_order
+
+
+def uninstalled(ctx, payload):
+	ctx.gateway.set_value(ctx.account.doctype, ctx.account.name, {"enabled": 0})
+	return (ctx.account.doctype, ctx.account.name)
+
+
+HANDLERS = {
+	"orders/create": import_order,
+	"orders/updated": import_order,
+	"orders/paid": import_order,
+	"orders/cancelled": cancel_order,
+	"app/uninstalled": uninstalled,
+}

@@ -1,0 +1,82 @@
+"""Shopify orders -> ERPNext Customers and Sales Orders, idempotent through links."""
+
+from erp_connectors.connectors.errors import AlreadyDone, TransientError
+from erp_connectors.connectors.sources import SyncContext
+from erp_connectors.shopify_connector import mapping
+
+
+def upsert_customer(ctx: SyncContext, order: dict) -> str:
+	"""Match by Shopify customer id, then by email; otherwise create. Returns the Customer name."""
+	gateway, account = ctx.gateway, ctx.account
+	remote = order.get("customer") or {}
+	remote_id = remote.get("id")
+	if remote_id is not None:
+		linked = gateway.find_link(account, "customer", remote_id)
+		if linked:
+			return linked[1]
+	doc = mapping.customer_doc(order, ctx.settings)
+	name = gateway.find("Customer", {"email_id": doc["email_id"]}) if doc.get("email_id") else None
+	if not name:
+		name = gateway.insert(doc)
+		for kind, address in mapping.address_docs(order, name):
+			address["links"] = [{"link_doctype": "Customer", "link_name": name}]
+			address_name = gateway.insert(address)
+			gateway.add_link(account, "address", f"{order['id']}:{kind}", "Address", address_name)
+	if remote_id is not None:
+		bound = gateway.add_link(account, "customer", remote_id, "Customer", name)
+		if bound[1] != name:
+			# Another worker created this customer a moment ago; start over to use theirs.
+			raise TransientError(f"Shopify customer {remote_id} was created concurrently")
+	return name
+
+
+def item_codes(ctx: SyncContext, order: dict) -> dict[str, str]:
+	"""Line id -> Item: the variant's link first, then an Item whose code is the SKU."""
+	found = {}
+	for line in order.get("line_items") or []:
+		linked = line.get("variant_id") and ctx.gateway.find_link(ctx.account, "variant", line["variant_id"])
+		if linked:
+			found[str(line["id"])] = linked[1]
+		elif line.get("sku") and ctx.gateway.find("Item", {"item_code": line["sku"]}):
+			found[str(line["id"])] = line["sku"]
+	return found
+
+
+def import_order(ctx: SyncContext, order: dict):
+	"""orders/create, orders/updated, orders/paid and the reconciliation poll all land here."""
+	linked = ctx.gateway.find_link(ctx.account, "order", order["id"])
+	if linked:
+		if order.get("cancelled_at"):
+			return cancel_order(ctx, order)
+		return linked
+	if order.get("test") and not ctx.settings.get("import_test_orders"):
+		return None
+	if order.get("cancelled_at"):
+		return None  # cancelled before we ever saw it: nothing to undo
+	customer = upsert_customer(ctx, order)
+	doc = mapping.sales_order(order, ctx.settings, customer, item_codes(ctx, order))
+	name = ctx.gateway.insert(doc, submit=True)
+	bound = ctx.gateway.add_link(ctx.account, "order", order["id"], "Sales Order", name)
+	if bound != ("Sales Order", name):
+		raise AlreadyDone(bound)  # another worker imported it first; ours rolls back
+	return bound
+
+
+def cancel_order(ctx: SyncContext, order: dict):
+	linked = ctx.gateway.find_link(ctx.account, "order", order["id"])
+	if not linked:
+		return None
+	doctype, name = linked
+	current = ctx.gateway.get(doctype, name)
+	if current.get("docstatus") != 1:
+		return linked
+	if (current.get("per_delivered") or 0) > 0 or (current.get("per_billed") or 0) > 0:
+		ctx.gateway.comment(
+			doctype,
+			name,
+			f"Cancelled in Shopify ({order.get('cancel_reason') or 'no reason given'}), but this order is already "
+			"delivered or invoiced, so it was left open. Return or credit it by hand.",
+		)
+		return linked
+	ctx.gateway.cancel(doctype, name)
+	return linked
