@@ -211,6 +211,24 @@ class TestEventProcessing(FrappeTestCase):
 		)
 		self.assertEqual(self.process(name).status, "Processed")
 
+	def test_drain_processes_its_own_shard_oldest_first(self):
+		names = [self.store("ok", f"drain-{i}") for i in range(12)]
+		shards = {processing.shard_of(name) for name in names}
+		self.assertGreater(len(shards), 1)
+		target = processing.shard_of(names[0])
+		with patch_hooks(HOOK):
+			processing.drain(target)
+		statuses = {n: frappe.db.get_value("Connector Event", n, "status") for n in names}
+		for name in names:
+			expected = "Processed" if processing.shard_of(name) == target else "Queued"
+			self.assertEqual(statuses[name], expected, name)
+		with patch_hooks(HOOK):
+			for shard in shards - {target}:
+				processing.drain(shard)
+		self.assertEqual(
+			frappe.db.count("Connector Event", {"name": ("in", names), "status": "Processed"}), 12
+		)
+
 	def test_sweep_requeues_due_retries_and_rescues_crashed_workers(self):
 		due = self.store("transient", "due")
 		self.process(due)

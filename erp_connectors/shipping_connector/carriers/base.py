@@ -1,0 +1,201 @@
+"""The one carrier interface. Pure: no frappe.
+
+A provider subclasses `Carrier`, sets `provider` (the Carrier Account's
+provider name, which is also its registry key), `default_base_url` and
+`status_map`, and implements the six operations. Each instance speaks for one
+Carrier Account: `settings` are the plain values read from that record.
+Every HTTP call goes through the shared `HttpClient`, so each has a timeout and
+fails with a typed error carrying the provider's own message.
+"""
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import requests
+
+from erp_connectors.connectors.errors import NeedsAttention, PermanentError, SignatureError
+from erp_connectors.connectors.http import HttpClient
+from erp_connectors.shipping_connector.carriers.model import (
+	Address,
+	Label,
+	Parcel,
+	Rate,
+	Shipment,
+	TrackingStatus,
+	TrackingUpdate,
+	VoidResult,
+	normalise_status,
+)
+
+__all__ = [
+	"Address",
+	"Carrier",
+	"Label",
+	"Parcel",
+	"Rate",
+	"Shipment",
+	"SignatureError",
+	"TrackingStatus",
+	"TrackingUpdate",
+	"VoidResult",
+]
+
+
+class Carrier(ABC):
+	provider: ClassVar[str] = ""
+	default_base_url: ClassVar[str] = ""
+	supports_webhooks: ClassVar[bool] = True
+	status_map: ClassVar[Mapping[str, str]] = {}
+	http_class: ClassVar[type[HttpClient]] = HttpClient
+
+	def __init__(self, account: str, settings: Mapping[str, Any], **http_options):
+		"""`http_options` go to HttpClient: timeout, max_retries, sleep, log_call, budget, session."""
+		self.account = account
+		self.settings = settings
+		self.http_options = http_options
+		self.http = self.http_class(self.base_url, secrets=self.secret_values(), **http_options)
+		self.authenticate(self.http.session)
+
+	@property
+	def base_url(self) -> str:
+		return (self.settings.get("base_url") or self.default_base_url).rstrip("/")
+
+	def setting(self, key: str) -> str:
+		"""A setting the provider cannot work without; missing means the account form is incomplete."""
+		value = self.settings.get(key)
+		if value in (None, ""):
+			raise NeedsAttention(
+				f"Carrier Account {self.account} ({self.provider}) has no {key}. Fill it in."
+			)
+		return value
+
+	def secret_values(self) -> tuple[str, ...]:
+		return tuple(str(self.settings.get(key) or "") for key in ("api_key", "api_secret", "password"))
+
+	@abstractmethod
+	def authenticate(self, session: requests.Session) -> None:
+		"""Put credentials on the session (headers or auth)."""
+
+	# the six operations
+	@abstractmethod
+	def rates(self, shipment: Shipment) -> list[Rate]: ...
+
+	@abstractmethod
+	def buy_label(self, shipment: Shipment, rate: Rate, idempotency_key: str) -> Label: ...
+
+	@abstractmethod
+	def void_label(self, label_ref: str) -> VoidResult: ...
+
+	@abstractmethod
+	def track(self, tracking_number: str, carrier: str | None = None) -> TrackingUpdate: ...
+
+	@classmethod
+	@abstractmethod
+	def verify_webhook(
+		cls, body: bytes, headers: Mapping[str, str], query: Mapping[str, str], secret: str | Sequence[str]
+	) -> None:
+		"""Raise SignatureError unless the delivery is authentic. Header names are lower-case."""
+
+	@classmethod
+	@abstractmethod
+	def parse_webhook(cls, body: bytes, headers: Mapping[str, str]) -> TrackingUpdate | None:
+		"""A tracking update, or None for a delivery that is authentic but not about tracking."""
+
+	@classmethod
+	def recognises(cls, payload: Any) -> bool:
+		"""Whether a parsed webhook body has this provider's shape (used when the provider is unknown)."""
+		return False
+
+	@classmethod
+	def normalise(cls, raw_status) -> str:
+		return normalise_status(cls.status_map, raw_status)
+
+	# helpers for subclasses
+	def call(self, method: str, path: str, **kwargs) -> Any:
+		"""Send and decode JSON, keeping every number exact (Decimal, never float)."""
+		return decode_json(self.http.request(method, path, **kwargs), self.provider)
+
+	def fetch_label_bytes(self, label: Label) -> bytes:
+		"""The label file. Labels hosted elsewhere (EasyPost, Shippo) are fetched WITHOUT our credentials."""
+		if label.label_bytes is not None:
+			return label.label_bytes
+		if not label.label_url:
+			raise PermanentError(f"{self.provider} gave neither a label file nor a label URL")
+		if same_origin(label.label_url, self.base_url):
+			return self.http.request("GET", label.label_url).content
+		options = {k: v for k, v in self.http_options.items() if k not in ("session", "budget")}
+		anonymous = HttpClient("", **options)
+		anonymous.service = f"{self.provider} label download"
+		return anonymous.request("GET", label.label_url).content
+
+
+def decode_json(response: requests.Response, provider: str) -> Any:
+	try:
+		return response.json(parse_float=Decimal)
+	except ValueError:
+		raise PermanentError(
+			f"{provider} answered HTTP {response.status_code} with a body that is not JSON: {response.text[:200]!r}"
+		) from None
+
+
+def same_origin(url: str, base_url: str) -> bool:
+	a, b = urlsplit(url), urlsplit(base_url)
+	return (a.scheme, a.netloc) == (b.scheme, b.netloc)
+
+
+def dig(data: Any, *path, default=None) -> Any:
+	"""data[a][b][c] without KeyError/IndexError/TypeError: missing parts give `default`."""
+	for key in path:
+		try:
+			data = data[key]
+		except (KeyError, IndexError, TypeError):
+			return default
+		if data is None:
+			return default
+	return data
+
+
+def require(value: Any, provider: str, what: str, body: Any) -> Any:
+	"""A field the response must have; its absence is the provider's fault, reported with the body."""
+	if value in (None, ""):
+		raise PermanentError(f"{provider} answered without {what}: {str(body)[:300]}")
+	return value
+
+
+def money(value: Any, provider: str, what: str = "an amount") -> Decimal:
+	try:
+		return value if isinstance(value, Decimal) else Decimal(str(value))
+	except (InvalidOperation, ValueError, TypeError):
+		raise PermanentError(f"{provider} sent {what} that is not a number: {value!r}") from None
+
+
+def secrets_list(secret: str | Sequence[str] | None) -> list[str]:
+	if not secret:
+		return []
+	if isinstance(secret, str | bytes):
+		return [secret]
+	return [s for s in secret if s]
+
+
+def load_webhook_json(body: bytes) -> dict:
+	"""Parse a webhook body keeping ids and amounts exact; ValueError when it is not a JSON object."""
+	payload = json.loads(body, parse_float=Decimal)
+	if not isinstance(payload, dict):
+		raise ValueError("expected a JSON object")
+	return payload
+
+
+def transit_days(value: Any) -> int | None:
+	try:
+		return int(value) if value not in (None, "") else None
+	except (TypeError, ValueError):
+		return None
+
+
+def plain_number(value: Decimal, places: str = "0.01") -> float:
+	"""A measurement (never money) rounded for a JSON body."""
+	return float(value.quantize(Decimal(places)))

@@ -1,0 +1,308 @@
+"""Sendcloud API v3 (https://sendcloud.dev/api/v3): shipping options, announce, documents, cancel, tracking.
+
+Auth: HTTP Basic with public key : secret key. Webhooks carry
+`Sendcloud-Signature` = hex HMAC-SHA256(raw body, secret key).
+Rates come from POST /shipping-options with `calculate_quotes`; a quote's
+`lead_time` is in hours. The label of an announced parcel is an authenticated
+API document, fetched with the same credentials.
+"""
+
+import dataclasses
+import math
+from decimal import Decimal
+
+from erp_connectors.connectors.errors import PermanentError, SignatureError
+from erp_connectors.connectors.http import HttpClient
+from erp_connectors.connectors.signatures import verify_hmac
+from erp_connectors.shipping_connector.carriers import model
+from erp_connectors.shipping_connector.carriers.base import (
+	Carrier,
+	dig,
+	load_webhook_json,
+	money,
+	require,
+	same_origin,
+	secrets_list,
+)
+from erp_connectors.shipping_connector.carriers.model import Label, Rate, TrackingUpdate, VoidResult
+
+# Sendcloud's parent statuses (sendcloud.dev "Tracking statuses"), matched on their readable name,
+# which is what webhooks send as status.message and tracking sends as parent_status.
+STATUS_MAP = {
+	**dict.fromkeys(
+		(
+			"ready_to_send",
+			"ready_to_print",
+			"being_announced",
+			"announced",
+			"announced_not_collected",
+			"no_label",
+		),
+		model.PRE_TRANSIT,
+	),
+	**dict.fromkeys(
+		(
+			"en_route_to_sorting_center",
+			"at_sorting_centre",
+			"at_sorting_center",
+			"being_sorted",
+			"sorted",
+			"at_customs",
+			"parcel_en_route",
+			"shipment_picked_up_by_driver",
+			"delivery_delayed",
+			"delivery_date_changed",
+			"delivery_address_changed",
+			"delivery_method_changed",
+		),
+		model.IN_TRANSIT,
+	),
+	**dict.fromkeys(
+		("out_for_delivery", "driver_en_route", "awaiting_customer_pickup"), model.OUT_FOR_DELIVERY
+	),
+	**dict.fromkeys(("delivered", "shipment_collected_by_customer"), model.DELIVERED),
+	**dict.fromkeys(
+		(
+			"exception",
+			"address_invalid",
+			"announcement_failed",
+			"delivery_attempt_failed",
+			"unable_to_deliver",
+			"error_collecting",
+			"not_sorted",
+		),
+		model.EXCEPTION,
+	),
+	"returned_to_sender": model.RETURNED,
+	**dict.fromkeys(
+		(
+			"cancelled",
+			"cancelled_upstream",
+			"cancellation_request",
+			"cancellation_requested",
+			"submitting_cancellation_request",
+		),
+		model.CANCELLED,
+	),
+	"unknown_status": model.UNKNOWN,
+}
+# Numeric ids of the commonest parcel statuses, used only when a webhook has no readable message.
+STATUS_IDS = {1: "ready_to_send", 11: "delivered", 2000: "cancelled", 1337: "unknown_status"}
+
+
+class SendcloudHttp(HttpClient):
+	service = "sendcloud"
+
+	def error_message(self, response):
+		"""v3: {"errors": [{"status", "code", "detail", "source": {"pointer"}}]}; each detail verbatim."""
+		try:
+			errors = response.json()["errors"]
+			lines = [_error_line(error) for error in errors if isinstance(error, dict)]
+		except (ValueError, KeyError, TypeError):
+			return super().error_message(response)
+		return "; ".join(line for line in lines if line) or super().error_message(response)
+
+
+def _error_line(error) -> str:
+	detail = str(error.get("detail") or error.get("title") or error.get("code") or "")
+	pointer = dig(error, "source", "pointer")
+	return f"{pointer}: {detail}" if pointer else detail
+
+
+class SendcloudCarrier(Carrier):
+	provider = "Sendcloud"
+	default_base_url = "https://panel.sendcloud.sc/api/v3"
+	status_map = STATUS_MAP
+	http_class = SendcloudHttp
+
+	def authenticate(self, session):
+		session.auth = (self.setting("api_key"), self.setting("api_secret"))
+
+	def rates(self, shipment):
+		body = self.call("POST", "/shipping-options", json=self._options_body(shipment))
+		rates = []
+		for option in body.get("data") or []:
+			quote = (option.get("quotes") or [None])[0]
+			total = dig(quote, "price", "total")
+			if not total or total.get("value") is None:
+				continue  # an option without a price for this parcel (no contract) cannot be bought
+			lead_hours = dig(quote, "lead_time")
+			rates.append(
+				Rate(
+					provider=self.provider,
+					account=self.account,
+					rate_id=str(require(option.get("code"), self.provider, "a shipping option code", option)),
+					carrier=str(dig(option, "carrier", "name") or dig(option, "carrier", "code") or ""),
+					service=str(option.get("name") or option.get("code")),
+					amount=money(total.get("value"), self.provider, "a quote"),
+					currency=str(total.get("currency") or ""),
+					transit_days=_days(lead_hours),
+					service_code=option.get("code"),
+				)
+			)
+		return rates
+
+	def buy_label(self, shipment, rate, idempotency_key):
+		body = self.call(
+			"POST", "/shipments/announce", json=self._announce_body(shipment, rate, idempotency_key)
+		)
+		data = body.get("data") or {}
+		parcel = require(dig(data, "parcels", 0), self.provider, "an announced parcel", body)
+		errors = dig(data, "errors") or dig(parcel, "errors")
+		if errors:
+			raise PermanentError("; ".join(_error_line(e) for e in errors if isinstance(e, dict)), status=200)
+		documents = {doc.get("type"): doc.get("link") for doc in parcel.get("documents") or []}
+		link = require(documents.get("label"), self.provider, "a label document", body)
+		label = Label(
+			provider=self.provider,
+			tracking_number=str(
+				require(parcel.get("tracking_number"), self.provider, "a tracking number", body)
+			),
+			carrier=str(dig(data, "carrier", "name") or dig(data, "carrier", "code") or rate.carrier),
+			service=rate.service,
+			label_ref=str(require(data.get("id"), self.provider, "a shipment id", body)),
+			price=rate.amount,
+			currency=rate.currency,
+			tracking_url=parcel.get("tracking_url"),
+			label_url=link,
+			label_format="PDF",
+			provider_shipment_id=str(data.get("id")),
+		)
+		return dataclasses.replace(label, label_bytes=self._document(link))
+
+	def void_label(self, label_ref):
+		body = self.call("POST", f"/shipments/{label_ref}/cancel")
+		status = str(dig(body, "data", "status") or "")
+		return VoidResult(
+			label_ref=label_ref,
+			state="voided" if status == "cancelled" else "pending",
+			message=dig(body, "data", "message") or status,
+		)
+
+	def track(self, tracking_number, carrier=None):
+		data = self.call("GET", f"/parcels/tracking/{tracking_number}").get("data") or {}
+		events = data.get("events") or []
+		latest = events[-1] if events else {}
+		raw = data.get("parent_status") or latest.get("parent_status") or "Unknown status"
+		return TrackingUpdate(
+			provider=self.provider,
+			tracking_number=str(data.get("tracking_number") or tracking_number),
+			status=self.normalise(raw),
+			carrier=data.get("carrier_code") or carrier,
+			carrier_status=str(raw),
+			message=latest.get("carrier_message") or latest.get("description"),
+			occurred_at=latest.get("timestamp") or data.get("updated_at"),
+			tracking_url=data.get("tracking_url"),
+			estimated_delivery=dig(data, "details", "expected_delivery_date"),
+		)
+
+	@classmethod
+	def verify_webhook(cls, body, headers, query, secret):
+		keys = secrets_list(secret)
+		if not keys or not verify_hmac(body, headers.get("sendcloud-signature"), keys, "hex"):
+			raise SignatureError("Sendcloud-Signature does not match the body")
+
+	@classmethod
+	def recognises(cls, payload):
+		return "action" in payload and "timestamp" in payload
+
+	@classmethod
+	def parse_webhook(cls, body, headers):
+		payload = load_webhook_json(body)
+		if not cls.recognises(payload):
+			raise ValueError("not a Sendcloud webhook: expected {action, timestamp}")
+		if payload["action"] != "parcel_status_changed" or not isinstance(payload.get("parcel"), dict):
+			return None
+		parcel = payload["parcel"]
+		status_id, message = dig(parcel, "status", "id"), dig(parcel, "status", "message")
+		status = cls.normalise(message)
+		if status == model.UNKNOWN and status_id in STATUS_IDS:
+			status = cls.normalise(STATUS_IDS[status_id])
+		return TrackingUpdate(
+			provider=cls.provider,
+			tracking_number=str(
+				require(parcel.get("tracking_number"), cls.provider, "a tracking number", parcel)
+			),
+			status=status,
+			carrier=dig(parcel, "carrier", "code"),
+			carrier_status=str(message or status_id),
+			message=message,
+			occurred_at=str(payload.get("carrier_status_change_timestamp") or payload["timestamp"]),
+			tracking_url=parcel.get("tracking_url"),
+			event_id=f"{parcel.get('id')}:{status_id}:{payload['timestamp']}",
+		)
+
+	# mapping
+	def _document(self, link):
+		if not same_origin(link, self.base_url):
+			raise PermanentError(
+				f"Sendcloud label link {link} is not on {self.base_url}; refusing to send credentials"
+			)
+		return self.http.request("GET", link, headers={"Accept": "application/pdf"}).content
+
+	def _parcels(self, shipment):
+		parcels = []
+		for parcel in shipment.parcels:
+			item = {"weight": {"value": str(parcel.weight_in("kg").quantize(Decimal("0.001"))), "unit": "kg"}}
+			sides = parcel.dimensions_in("cm")
+			if sides:
+				item["dimensions"] = {
+					**{
+						k: str(v.quantize(Decimal("0.1")))
+						for k, v in zip(("length", "width", "height"), sides, strict=True)
+					},
+					"unit": "cm",
+				}
+			parcels.append(item)
+		return parcels
+
+	def _options_body(self, shipment):
+		return {
+			"from_address": {
+				"country_code": shipment.from_address.country,
+				"postal_code": shipment.from_address.postal_code,
+			},
+			"to_address": {
+				"country_code": shipment.to_address.country,
+				"postal_code": shipment.to_address.postal_code,
+			},
+			"parcels": self._parcels(shipment),
+			"calculate_quotes": True,
+		}
+
+	def _announce_body(self, shipment, rate, idempotency_key):
+		return {
+			"from_address": _address(shipment.from_address),
+			"to_address": _address(shipment.to_address),
+			"ship_with": {
+				"type": "shipping_option_code",
+				"properties": {"shipping_option_code": rate.service_code or rate.rate_id},
+			},
+			"parcels": self._parcels(shipment),
+			"order_number": shipment.reference,
+			"external_reference_id": idempotency_key,
+			"label_details": {"mime_type": "application/pdf", "dpi": 72},
+		}
+
+
+def _days(lead_hours) -> int | None:
+	if isinstance(lead_hours, bool) or not isinstance(lead_hours, int | Decimal):
+		return None
+	return math.ceil(Decimal(lead_hours) / 24)
+
+
+def _address(address):
+	fields = {
+		"name": address.name,
+		"company_name": address.company,
+		"address_line_1": address.street1,
+		"house_number": address.house_number,
+		"address_line_2": address.street2,
+		"postal_code": address.postal_code,
+		"city": address.city,
+		"country_code": address.country,
+		"state_province_code": address.state,
+		"phone_number": address.phone,
+		"email": address.email,
+	}
+	return {key: value for key, value in fields.items() if value not in (None, "")}

@@ -1,0 +1,220 @@
+"""Shipping flows: rates across accounts, idempotent label purchase, void, tracking. Pure (via the gateway).
+
+Links (Connector Link, account = the Carrier Account):
+- "label" / "return_label", keyed by the Shipment name (then "<name>#2", "#3" after each void):
+  the idempotency guard, so a double click or a retried job gives one label;
+- "voided_label", same keys: that label slot was voided and a new one may be bought;
+- "tracking" / "return_tracking", keyed by tracking number: where a tracking update belongs.
+The Frappe layer must hold a row lock on the Shipment (SELECT ... FOR UPDATE) around buy_label so
+two simultaneous clicks serialise; the second then finds the first one's link.
+"""
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from erp_connectors.connectors.errors import AuthError, ConnectorError, NeedsAttention, PermanentError
+from erp_connectors.connectors.gateway import AccountRef, ERPGateway
+from erp_connectors.shipping_connector import mapping
+from erp_connectors.shipping_connector.carriers.base import Carrier
+from erp_connectors.shipping_connector.carriers.model import (
+	DELIVERED,
+	Label,
+	Rate,
+	Shipment,
+	TrackingUpdate,
+	VoidResult,
+)
+
+LABEL, RETURN_LABEL = "label", "return_label"
+TRACKING, RETURN_TRACKING = "tracking", "return_tracking"
+VOIDED_LABEL = "voided_label"
+
+
+@dataclass(frozen=True)
+class AccountError:
+	account: str
+	provider: str
+	message: str
+	kind: str  # "transient" | "auth" | "permanent" | "needs_attention" | "error"
+	retryable: bool
+
+
+@dataclass(frozen=True)
+class RateQuote:
+	rates: list[Rate]
+	errors: list[AccountError]
+
+	def to_dict(self) -> dict:
+		return {"rates": [rate.to_dict() for rate in self.rates], "errors": [vars(e) for e in self.errors]}
+
+
+@dataclass(frozen=True)
+class LabelPurchase:
+	shipment: str
+	created: bool  # False: this Shipment already had this label; nothing was bought
+	label: Label | None
+	values: dict  # Shipment fields now set
+	delivery_notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VoidOutcome:
+	shipment: str
+	result: VoidResult
+	values: dict
+
+
+@dataclass(frozen=True)
+class TrackingOutcome:
+	shipment: str | None
+	applied: bool
+	update: TrackingUpdate
+	values: dict = field(default_factory=dict)
+	reason: str | None = None
+	delivery_notes: list[str] = field(default_factory=list)
+
+	@property
+	def delivered(self) -> bool:
+		return self.applied and self.update.status == DELIVERED
+
+
+def get_rates(shipment: Shipment, carriers: Sequence[Carrier], max_workers: int = 8) -> RateQuote:
+	"""Rates from every account, cheapest first; one account failing is reported, not fatal."""
+	rates, errors = [], []
+	with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(carriers)))) as pool:
+		futures = [(carrier, pool.submit(carrier.rates, shipment)) for carrier in carriers]
+		for carrier, future in futures:
+			try:
+				rates.extend(future.result())
+			except Exception as error:
+				errors.append(_account_error(carrier, error))
+	rates.sort(key=lambda r: (r.amount, r.transit_days if r.transit_days is not None else 10**6, r.service))
+	return RateQuote(rates=rates, errors=errors)
+
+
+def buy_label(gateway: ERPGateway, account: AccountRef, carrier: Carrier, shipment: Shipment, rate: Rate):
+	"""Buy the Shipment's label (or return label when `shipment.is_return`) at most once."""
+	kind = RETURN_LABEL if shipment.is_return else LABEL
+	name = shipment.reference
+	key, bought = _label_slot(gateway, account, kind, name)
+	doc = gateway.get("Shipment", name)
+	if bought:
+		return LabelPurchase(name, created=False, label=None, values=_label_fields(doc), delivery_notes=[])
+	if doc.get("docstatus") != 1:
+		raise NeedsAttention(f"Submit Shipment {name} before buying a label.")
+	if kind == LABEL and doc.get("awb_number"):
+		raise NeedsAttention(
+			f"Shipment {name} already has label {doc['awb_number']} from {doc.get('service_provider')}. "
+			"Void that label before buying another."
+		)
+	if (rate.provider, rate.account) != (carrier.provider, carrier.account):
+		raise NeedsAttention(
+			f"The chosen rate is from {rate.provider} account {rate.account}, not {carrier.account}. Get rates again."
+		)
+	label = carrier.buy_label(shipment, rate, idempotency_key=f"{kind}:{key}")
+	gateway.add_link(account, kind, key, "Shipment", name)
+	gateway.add_link(
+		account, RETURN_TRACKING if shipment.is_return else TRACKING, label.tracking_number, "Shipment", name
+	)
+	notes = mapping.delivery_notes(doc)
+	if kind == RETURN_LABEL:
+		gateway.comment(
+			"Shipment",
+			name,
+			f"Return label {label.tracking_number} bought: {label.carrier} {label.service}, {label.price} {label.currency}.",
+		)
+		return LabelPurchase(name, created=True, label=label, values={}, delivery_notes=notes)
+	values = mapping.label_values(label)
+	gateway.set_value("Shipment", name, values)
+	for note in notes:
+		gateway.set_value("Delivery Note", note, {"lr_no": label.tracking_number})
+	return LabelPurchase(name, created=True, label=label, values=values, delivery_notes=notes)
+
+
+def void_label(gateway: ERPGateway, account: AccountRef, carrier: Carrier, shipment_name: str) -> VoidOutcome:
+	key, bought = _label_slot(gateway, account, LABEL, shipment_name)
+	if not bought:
+		raise NeedsAttention(
+			f"Shipment {shipment_name} has no live label from Carrier Account {account.name}."
+		)
+	doc = gateway.get("Shipment", shipment_name)
+	if not doc.get("shipment_id"):
+		raise NeedsAttention(f"Shipment {shipment_name} has no Shipment ID to void the label with.")
+	result = carrier.void_label(doc["shipment_id"])
+	gateway.add_link(account, VOIDED_LABEL, key, "Shipment", shipment_name)
+	values = mapping.voided_label_values()
+	gateway.set_value("Shipment", shipment_name, values)
+	for note in mapping.delivery_notes(doc):
+		gateway.set_value("Delivery Note", note, {"lr_no": ""})
+	gateway.comment("Shipment", shipment_name, f"Label {doc.get('awb_number')} voided ({result.state}).")
+	return VoidOutcome(shipment_name, result, values)
+
+
+def apply_tracking_update(
+	gateway: ERPGateway, account: AccountRef, update: TrackingUpdate
+) -> TrackingOutcome:
+	"""Move the Shipment the update belongs to. Running it twice has the same effect as once."""
+	link = gateway.find_link(account, TRACKING, update.tracking_number)
+	if link is None:
+		return_link = gateway.find_link(account, RETURN_TRACKING, update.tracking_number)
+		if return_link is None:
+			reason = (
+				f"No Shipment has tracking number {update.tracking_number} on Carrier Account {account.name}."
+			)
+			return TrackingOutcome(None, applied=False, update=update, reason=reason)
+		gateway.comment(
+			"Shipment", return_link[1], f"Return {update.tracking_number}: {mapping.tracking_info(update)}"
+		)
+		return TrackingOutcome(return_link[1], applied=True, update=update)
+	name = link[1]
+	doc = gateway.get("Shipment", name)
+	if doc.get("awb_number") != update.tracking_number:
+		reason = f"Tracking number {update.tracking_number} is no longer Shipment {name}'s label (voided)."
+		return TrackingOutcome(name, applied=False, update=update, reason=reason)
+	values = mapping.tracking_values(update, doc)
+	if values is None:
+		reason = f"Out-of-order update ({update.status}) after the Shipment was {doc.get('tracking_status')}."
+		return TrackingOutcome(name, applied=False, update=update, reason=reason)
+	gateway.set_value("Shipment", name, values)
+	return TrackingOutcome(name, True, update, values, delivery_notes=mapping.delivery_notes(doc))
+
+
+def refresh_tracking(
+	gateway: ERPGateway, account: AccountRef, carrier: Carrier, shipment_name: str
+) -> TrackingOutcome:
+	"""Poll the carrier for a Shipment's status (the Track button and the scheduled poll)."""
+	doc = gateway.get("Shipment", shipment_name)
+	if not doc.get("awb_number"):
+		raise NeedsAttention(f"Shipment {shipment_name} has no AWB/tracking number to track.")
+	update = carrier.track(doc["awb_number"], doc.get("carrier") or None)
+	return apply_tracking_update(gateway, account, update)
+
+
+def _label_slot(gateway, account, kind, name) -> tuple[str, bool]:
+	"""(key, bought): the live label slot and whether a label was already bought in it."""
+	generation = 1
+	while True:
+		key = name if generation == 1 else f"{name}#{generation}"
+		if not gateway.find_link(account, kind, key):
+			return key, False
+		if not gateway.find_link(account, VOIDED_LABEL, key):
+			return key, True
+		generation += 1
+
+
+def _label_fields(doc) -> dict:
+	return {name: doc.get(name) for name in mapping.voided_label_values()}
+
+
+def _account_error(carrier: Carrier, error: Exception) -> AccountError:
+	kinds = ((NeedsAttention, "needs_attention"), (AuthError, "auth"), (PermanentError, "permanent"))
+	kind = next((name for cls, name in kinds if isinstance(error, cls)), None)
+	if kind is None:
+		kind = "transient" if getattr(error, "retryable", False) else "error"
+	message = (
+		error.remote_message if isinstance(error, ConnectorError) else f"{type(error).__name__}: {error}"
+	)
+	return AccountError(
+		carrier.account, carrier.provider, message, kind, bool(getattr(error, "retryable", False))
+	)

@@ -1,0 +1,180 @@
+"""Fake EasyPost v2 on 127.0.0.1, seeded from EasyPost's own docs responses (tests/data/easypost_*).
+
+Enforces Basic auth (API key as user, empty password), validates addresses and
+parcels with EasyPost's error shape {"error": {"code", "message", "errors"}},
+refuses to buy postage twice, serves label files without auth (as S3 does)
+and signs webhook Events like EasyPost: X-Hmac-Signature: hmac-sha256-hex=<hex>.
+Test tracking codes behave like EasyPost's test mode: EZ1000000001 pre_transit ... EZ7000000007 unknown.
+"""
+
+import unicodedata
+
+from erp_connectors.connectors.signatures import hmac_sha256
+from erp_connectors.testing.fake_carriers._shared import (
+	PNG_BYTES,
+	WebhookDelivery,
+	basic_credentials,
+	compact,
+	digits,
+	fresh,
+	hex_id,
+	load_fixture,
+)
+from erp_connectors.testing.fake_server import FakeService, Response, route
+
+TEST_TRACKING_CODES = {
+	"EZ1000000001": "pre_transit",
+	"EZ2000000002": "in_transit",
+	"EZ3000000003": "out_for_delivery",
+	"EZ4000000004": "delivered",
+	"EZ5000000005": "return_to_sender",
+	"EZ6000000006": "failure",
+	"EZ7000000007": "unknown",
+}
+ERROR_CODES = {401: "APIKEY.INACTIVE", 404: "NOT_FOUND", 429: "RATE_LIMITED", 500: "INTERNAL_SERVER_ERROR"}
+
+
+class FakeEasyPost(FakeService):
+	def __init__(self, api_key: str = "EZTK_test_key", fixtures_dir=None):
+		super().__init__()
+		self.api_key = api_key
+		self.created = load_fixture("easypost_docs_response_shipments-create.json", fixtures_dir)
+		self.bought = load_fixture("easypost_docs_response_shipments-buy.json", fixtures_dir)
+		self.tracker = load_fixture("easypost_docs_response_trackers-create.json", fixtures_dir)
+		self.event = load_fixture("easypost_fixture_event-body.json", fixtures_dir)
+		self.shipments: dict[str, dict] = {}
+		self.purchases = 0
+		self.rate_messages: list[dict] | None = None  # set to make carriers refuse to rate
+
+	@property
+	def files_url(self) -> str:
+		"""Label files live on another origin (S3 in real life), here the same server by another name."""
+		return self.url.replace("127.0.0.1", "localhost")
+
+	def authenticate(self, request):
+		if request.path.startswith("/files/"):
+			return None
+		if basic_credentials(request) != (self.api_key, ""):
+			return self.error_response(401, "The API key provided is not valid.")
+		return None
+
+	def error_response(self, status, message, errors=None, code=None):
+		error = {
+			"code": code or ERROR_CODES.get(status, "SERVICE.UNAVAILABLE"),
+			"message": message,
+			"errors": errors or [],
+		}
+		return Response(status, {"error": error})
+
+	@route("POST", r"/v2/shipments")
+	def create_shipment(self, request):
+		data = (request.json() or {}).get("shipment") or {}
+		missing = [
+			{"field": f"{side}.{name}", "message": "Required and missing.", "suggestion": None}
+			for side in ("to_address", "from_address")
+			for name in ("street1", "city", "zip", "country")
+			if not (data.get(side) or {}).get(name)
+		]
+		if not (data.get("parcel") or {}).get("weight"):
+			missing.append({"field": "parcel.weight", "message": "Required and missing.", "suggestion": None})
+		if missing:
+			message = "Unable to create shipment, one or more parameters were invalid."
+			return self.error_response(422, message, missing, "SHIPMENT.INVALID_PARAMS")
+		shipment = fresh(self.created)
+		shipment["id"] = shipment["id"] if not self.shipments else hex_id("shp_")
+		for side in ("to_address", "from_address"):
+			shipment[side] = {**shipment[side], **{k: v for k, v in data[side].items() if v is not None}}
+		shipment["parcel"] = {**shipment["parcel"], **data["parcel"]}
+		shipment["reference"] = data.get("reference")
+		shipment["is_return"] = bool(data.get("is_return"))
+		for rate in shipment["rates"]:
+			rate["id"] = rate["id"] if len(self.shipments) == 0 else hex_id("rate_")
+			rate["shipment_id"] = shipment["id"]
+		if self.rate_messages is not None:
+			shipment["rates"], shipment["messages"] = [], self.rate_messages
+		self.shipments[shipment["id"]] = shipment
+		return Response(201, shipment)
+
+	@route("GET", r"/v2/shipments/(?P<shipment_id>\w+)")
+	def get_shipment(self, request):
+		shipment = self.shipments.get(request.params["shipment_id"])
+		if shipment is None:
+			return self.error_response(404, "The requested resource could not be found.")
+		return Response(200, shipment)
+
+	@route("POST", r"/v2/shipments/(?P<shipment_id>\w+)/buy")
+	def buy(self, request):
+		shipment = self.shipments.get(request.params["shipment_id"])
+		if shipment is None:
+			return self.error_response(404, "The requested resource could not be found.")
+		if shipment.get("postage_label"):
+			return self.error_response(
+				422, "Postage already exists for this shipment.", code="SHIPMENT.POSTAGE.EXISTS"
+			)
+		rate_id = ((request.json() or {}).get("rate") or {}).get("id")
+		rate = next((r for r in shipment["rates"] if r["id"] == rate_id), None)
+		if rate is None:
+			return self.error_response(
+				422, "Invalid rate: it does not belong to this shipment.", code="SHIPMENT.RATE.INVALID"
+			)
+		bought = fresh(self.bought)
+		tracking = bought["tracking_code"] if self.purchases == 0 else digits(22)
+		self.purchases += 1
+		label = {
+			**bought["postage_label"],
+			"label_url": f"{self.files_url}/files/postage_label/{shipment['id']}.png",
+		}
+		tracker = {**bought["tracker"], "tracking_code": tracking, "shipment_id": shipment["id"]}
+		shipment.update(postage_label=label, selected_rate=rate, tracking_code=tracking, tracker=tracker)
+		shipment.update(fees=bought["fees"], status="unknown")
+		return Response(200, shipment)
+
+	@route("POST", r"/v2/shipments/(?P<shipment_id>\w+)/refund")
+	def refund(self, request):
+		shipment = self.shipments.get(request.params["shipment_id"])
+		if shipment is None:
+			return self.error_response(404, "The requested resource could not be found.")
+		if not shipment.get("postage_label"):
+			return self.error_response(
+				422, "Shipment has no postage to refund.", code="SHIPMENT.REFUND.UNAVAILABLE"
+			)
+		shipment["refund_status"] = "submitted"
+		return Response(200, shipment)
+
+	@route("POST", r"/v2/trackers")
+	def create_tracker(self, request):
+		data = (request.json() or {}).get("tracker") or {}
+		code = data.get("tracking_code")
+		if not code:
+			errors = [{"field": "tracking_code", "message": "Required and missing.", "suggestion": None}]
+			return self.error_response(422, "Unable to create tracker.", errors, "TRACKER.INVALID_PARAMS")
+		tracker = fresh(self.tracker)
+		tracker.update(
+			id=hex_id("trk_"), tracking_code=code, carrier=data.get("carrier") or tracker["carrier"]
+		)
+		tracker["status"] = TEST_TRACKING_CODES.get(code, tracker["status"])
+		return Response(201, tracker)
+
+	@route("GET", r"/files/postage_label/(?P<name>[\w.]+)")
+	def label_file(self, request):
+		return Response(200, PNG_BYTES, headers={"Content-Type": "image/png"})
+
+	def webhook_delivery(
+		self,
+		secret: str,
+		*,
+		status: str = "delivered",
+		tracking_code: str | None = None,
+		account: str | None = None,
+	) -> WebhookDelivery:
+		"""A tracker.updated Event (EasyPost's fixture) moved to `status`, signed with `secret`."""
+		event = fresh(self.event)
+		if (status, tracking_code) != (event["result"]["status"], None):
+			event["id"] = hex_id("evt_")
+		event["result"]["status"] = status
+		if tracking_code:
+			event["result"]["tracking_code"] = tracking_code
+		body = compact(event)
+		signature = hmac_sha256(unicodedata.normalize("NFKD", secret), body, "hex")
+		headers = {"Content-Type": "application/json", "X-Hmac-Signature": f"hmac-sha256-hex={signature}"}
+		return WebhookDelivery(body=body, headers=headers, query={"account": account} if account else {})

@@ -1,0 +1,202 @@
+"""Shared pieces for the carrier tests: fixture payloads, sample shipments, fast HTTP options."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
+from erp_connectors.testing.fake_carriers import FakeDhl, FakeEasyPost, FakeSendcloud, FakeShippo
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def data(name: str):
+	return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def fast(sleeps: list | None = None, **options) -> dict:
+	"""HttpClient options for tests: record sleeps instead of sleeping, short timeouts."""
+	options.setdefault("timeout", (1.0, 2.0))
+	options.setdefault("sleep", (sleeps if sleeps is not None else []).append)
+	return options
+
+
+def easypost_address(raw: dict) -> Address:
+	return Address(
+		name=raw["name"],
+		company=raw.get("company"),
+		street1=raw["street1"],
+		street2=raw.get("street2") or None,
+		city=raw["city"],
+		state=raw.get("state"),
+		postal_code=raw["zip"],
+		country=raw["country"],
+		phone=raw.get("phone"),
+		email=raw.get("email"),
+	)
+
+
+def us_shipment(reference="SHIP-00001", **changes) -> Shipment:
+	"""EasyPost's docs example: EasyPost HQ to Dr. Steve Brule, its 20.2 x 10.9 x 5 in, 65.9 oz parcel."""
+	created = data("easypost_docs_response_shipments-create.json")
+	parcel = created["parcel"]
+	values = dict(
+		reference=reference,
+		from_address=easypost_address(created["from_address"]),
+		to_address=easypost_address(created["to_address"]),
+		parcels=(
+			Parcel(
+				weight=Decimal(str(parcel["weight"])),
+				weight_unit="oz",
+				length=Decimal(str(parcel["length"])),
+				width=Decimal(str(parcel["width"])),
+				height=Decimal(str(parcel["height"])),
+				dimension_unit="in",
+			),
+		),
+	)
+	return Shipment(**{**values, **changes})
+
+
+def dhl_address(raw: dict) -> Address:
+	return Address(
+		name=raw["name1"],
+		street1=raw["addressStreet"],
+		city=raw["city"],
+		postal_code=raw["postalCode"],
+		country="DE",
+		phone=raw.get("phone"),
+		email=raw.get("email"),
+	)
+
+
+def de_shipment(reference="SHIP-00002", **changes) -> Shipment:
+	"""DHL's OpenAPI example order (DHLPaket): Bonn to Bonn, 500 g, 200 x 150 x 100 mm."""
+	order = data("dhl_parcel_de_v2_openapi_example_POST_orders_request_DHLPaket.json")["shipments"][0]
+	dim = order["details"]["dim"]
+	parcel = Parcel(
+		weight=Decimal(order["details"]["weight"]["value"]),
+		weight_unit="g",
+		length=Decimal(dim["length"]),
+		width=Decimal(dim["width"]),
+		height=Decimal(dim["height"]),
+		dimension_unit="mm",
+	)
+	values = dict(
+		reference=reference,
+		from_address=dhl_address(order["shipper"]),
+		to_address=dhl_address(order["consignee"]),
+		parcels=(parcel,),
+	)
+	return Shipment(**{**values, **changes})
+
+
+def nl_shipment(reference="SHIP-00003", **changes) -> Shipment:
+	"""Sendcloud's docs examples: the v2 create-parcel request's recipient, the webhook parcel's sender."""
+	recipient = data("sendcloud_docs_v2_POST_parcels_request.json")["parcel"]
+	sender = data("sendcloud_docs_webhook_v3_parcel_status_changed.json")["parcel"]
+	values = dict(
+		reference=reference,
+		from_address=Address(
+			name=sender["name"],
+			company=sender["company_name"],
+			street1=sender["address_divided"]["street"],
+			house_number=str(sender["address_divided"]["house_number"]),
+			city=sender["city"],
+			postal_code=sender["postal_code"],
+			country=sender["country"]["iso_2"],
+			email=sender["email"],
+		),
+		to_address=Address(
+			name=recipient["name"],
+			company=recipient["company_name"],
+			street1=recipient["address"],
+			house_number=recipient["house_number"],
+			city=recipient["city"],
+			postal_code=recipient["postal_code"],
+			country=recipient["country"],
+			phone=recipient["telephone"],
+			email=recipient["email"],
+		),
+		parcels=(Parcel(weight=Decimal(recipient["weight"]), length=30, width=20, height=10),),
+	)
+	return Shipment(**{**values, **changes})
+
+
+@pytest.fixture
+def easypost_fake():
+	with FakeEasyPost() as fake:
+		yield fake
+
+
+@pytest.fixture
+def shippo_fake():
+	with FakeShippo() as fake:
+		yield fake
+
+
+@pytest.fixture
+def sendcloud_fake():
+	with FakeSendcloud() as fake:
+		yield fake
+
+
+@pytest.fixture
+def dhl_fake():
+	with FakeDhl() as fake:
+		yield fake
+
+
+def easypost_settings(fake: FakeEasyPost, **extra) -> dict:
+	return {"provider": "EasyPost", "api_key": fake.api_key, "base_url": f"{fake.url}/v2", **extra}
+
+
+def shippo_settings(fake: FakeShippo, **extra) -> dict:
+	return {"provider": "Shippo", "api_key": fake.token, "base_url": fake.url, **extra}
+
+
+def sendcloud_settings(fake: FakeSendcloud, **extra) -> dict:
+	public, secret = fake.credentials
+	return {
+		"provider": "Sendcloud",
+		"api_key": public,
+		"api_secret": secret,
+		"base_url": f"{fake.url}/api/v3",
+		**extra,
+	}
+
+
+DHL_FLAT_RATES = [
+	{
+		"product": "V01PAK",
+		"service": "DHL Paket",
+		"amount": "4.99",
+		"currency": "EUR",
+		"transit_days": 2,
+		"max_weight_kg": "31.5",
+	},
+	{
+		"product": "V62KP",
+		"service": "DHL Kleinpaket",
+		"amount": "3.69",
+		"currency": "EUR",
+		"transit_days": 2,
+		"max_weight_kg": "1",
+	},
+]
+
+
+def dhl_settings(fake: FakeDhl, **extra) -> dict:
+	return {
+		"provider": "DHL Parcel DE",
+		"api_key": fake.api_key,
+		"username": fake.login[0],
+		"password": fake.login[1],
+		"billing_number": "33333333330102",
+		"flat_rates": DHL_FLAT_RATES,
+		"base_url": fake.shipping_url,
+		"tracking_base_url": fake.url,
+		**extra,
+	}

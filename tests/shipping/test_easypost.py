@@ -1,0 +1,183 @@
+"""EasyPost client against its fake, with EasyPost's own docs payloads."""
+
+import dataclasses
+import hashlib
+import hmac
+from decimal import Decimal
+
+import pytest
+
+from erp_connectors.connectors.errors import AuthError, PermanentError, SignatureError
+from erp_connectors.shipping_connector.carriers import build_carrier
+from erp_connectors.shipping_connector.carriers.easypost import EasyPostCarrier
+from erp_connectors.testing.fake_carriers.easypost import TEST_TRACKING_CODES
+from tests.shipping.conftest import DATA, data, easypost_settings, fast, us_shipment
+
+
+def carrier(fake, **settings):
+	return build_carrier("EasyPost US", easypost_settings(fake, **settings), **fast())
+
+
+def cheapest(rates):
+	return min(rates, key=lambda rate: rate.amount)
+
+
+def test_rates_come_from_easypost_with_exact_amounts_and_transit_days(easypost_fake):
+	rates = carrier(easypost_fake).rates(us_shipment())
+	fixture = data("easypost_docs_response_shipments-create.json")["rates"]
+	assert [(r.service, r.amount, r.currency, r.transit_days) for r in rates] == [
+		(f["service"], Decimal(f["rate"]), f["currency"], f["delivery_days"]) for f in fixture
+	]
+	assert all(r.provider == "EasyPost" and r.account == "EasyPost US" for r in rates)
+	assert {r.provider_shipment_id for r in rates} == {fixture[0]["shipment_id"]}
+
+
+def test_rates_request_sends_ounces_and_inches_with_basic_auth(easypost_fake):
+	shipment = us_shipment()
+	carrier(easypost_fake).rates(shipment)
+	request = easypost_fake.requests[-1]
+	sent = request.json()["shipment"]
+	assert sent["parcel"] == {"weight": 65.9, "length": 20.2, "width": 10.9, "height": 5.0}
+	assert sent["to_address"]["zip"] == "90277" and sent["reference"] == shipment.reference
+	assert request.header("authorization").startswith("Basic ")
+
+
+def test_missing_postal_code_surfaces_easyposts_message_verbatim(easypost_fake):
+	broken = dataclasses.replace(us_shipment().to_address, postal_code="")
+	with pytest.raises(PermanentError) as info:
+		carrier(easypost_fake).rates(us_shipment(to_address=broken))
+	assert info.value.status == 422
+	assert info.value.remote_message == (
+		"Unable to create shipment, one or more parameters were invalid. (to_address.zip: Required and missing.)"
+	)
+
+
+def test_carrier_rate_refusals_are_surfaced_when_no_rate_comes_back(easypost_fake):
+	easypost_fake.rate_messages = [
+		{"carrier": "FedEx", "type": "rate_error", "message": "Shipment cannot weigh less than 16oz"}
+	]
+	with pytest.raises(PermanentError, match="Shipment cannot weigh less than 16oz"):
+		carrier(easypost_fake).rates(us_shipment())
+
+
+def test_wrong_api_key_is_an_auth_error_with_easyposts_message(easypost_fake):
+	with pytest.raises(AuthError) as info:
+		carrier(easypost_fake, api_key="EZTK_wrong").rates(us_shipment())
+	assert info.value.remote_message == "The API key provided is not valid."
+
+
+def test_buy_returns_the_purchased_label(easypost_fake):
+	client = carrier(easypost_fake)
+	rate = cheapest(client.rates(us_shipment()))
+	label = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
+	bought = data("easypost_docs_response_shipments-buy.json")
+	assert label.tracking_number == bought["tracking_code"]
+	assert (label.carrier, label.service, label.price, label.currency) == (
+		"USPS",
+		"GroundAdvantage",
+		Decimal("8.20"),
+		"USD",
+	)
+	assert label.label_ref == rate.provider_shipment_id
+	assert label.tracking_url == bought["tracker"]["public_url"]
+	assert label.label_format == "PNG"
+
+
+def test_label_file_is_downloaded_without_our_credentials(easypost_fake):
+	client = carrier(easypost_fake)
+	rate = cheapest(client.rates(us_shipment()))
+	label = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
+	content = client.fetch_label_bytes(label)
+	assert content.startswith(b"\x89PNG")
+	download = easypost_fake.requests[-1]
+	assert download.path.startswith("/files/") and download.header("authorization") is None
+
+
+def test_a_retried_buy_returns_the_postage_already_bought(easypost_fake):
+	client = carrier(easypost_fake)
+	rate = cheapest(client.rates(us_shipment()))
+	first = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
+	again = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
+	assert again.tracking_number == first.tracking_number
+	assert easypost_fake.purchases == 1
+
+
+def test_void_submits_a_refund(easypost_fake):
+	client = carrier(easypost_fake)
+	rate = cheapest(client.rates(us_shipment()))
+	label = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
+	result = client.void_label(label.label_ref)
+	assert (result.state, result.message) == ("pending", "submitted")
+	assert easypost_fake.requests[-1].path == f"/v2/shipments/{label.label_ref}/refund"
+
+
+def test_void_of_unknown_shipment_surfaces_easyposts_message(easypost_fake):
+	with pytest.raises(PermanentError, match="The requested resource could not be found."):
+		carrier(easypost_fake).void_label("shp_does_not_exist")
+
+
+@pytest.mark.parametrize(
+	"code, expected",
+	[
+		("EZ1000000001", "pre_transit"),
+		("EZ2000000002", "in_transit"),
+		("EZ3000000003", "out_for_delivery"),
+		("EZ4000000004", "delivered"),
+		("EZ5000000005", "returned"),
+		("EZ6000000006", "exception"),
+		("EZ7000000007", "unknown"),
+	],
+)
+def test_tracking_test_codes_normalise(easypost_fake, code, expected):
+	update = carrier(easypost_fake).track(code, "USPS")
+	assert (update.tracking_number, update.status, update.carrier_status) == (
+		code,
+		expected,
+		TEST_TRACKING_CODES[code],
+	)
+	assert update.message == "Shipping Label Created"  # the docs tracker's latest detail
+
+
+def sign(body: bytes, secret: str) -> str:
+	return "hmac-sha256-hex=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def test_webhook_signature_valid_tampered_and_wrong_secret(easypost_fake):
+	delivery = easypost_fake.webhook_delivery("whsec-1", status="delivered")
+	headers = delivery.lower_headers
+	EasyPostCarrier.verify_webhook(delivery.body, headers, {}, "whsec-1")
+	with pytest.raises(SignatureError):
+		EasyPostCarrier.verify_webhook(
+			delivery.body.replace(b"delivered", b"returned"), headers, {}, "whsec-1"
+		)
+	with pytest.raises(SignatureError):
+		EasyPostCarrier.verify_webhook(delivery.body, headers, {}, "whsec-2")
+	with pytest.raises(SignatureError):
+		EasyPostCarrier.verify_webhook(delivery.body, {}, {}, "whsec-1")
+	# a rotated secret: the old one still verifies while both are configured
+	EasyPostCarrier.verify_webhook(delivery.body, headers, {}, ["whsec-new", "whsec-1"])
+
+
+def test_webhook_secret_is_nfkd_normalised_like_easypost_python():
+	body = b'{"object":"Event"}'
+	ligature = "s\ufb01gn"  # "ﬁ" normalises to "fi" under NFKD
+	EasyPostCarrier.verify_webhook(body, {"x-hmac-signature": sign(body, "sfign")}, {}, ligature)
+
+
+def test_parse_easyposts_tracker_updated_fixture():
+	body = (DATA / "easypost_fixture_event-body.json").read_bytes()
+	update = EasyPostCarrier.parse_webhook(body, {})
+	assert (update.event_id, update.tracking_number, update.carrier) == ("evt_1", "1", "FedEx")
+	assert (update.status, update.message) == ("in_transit", "Arrived at FedEx location")
+	assert update.tracking_url == "https://track.easypost.com/1"
+
+
+def test_non_tracker_events_parse_to_nothing():
+	assert (
+		EasyPostCarrier.parse_webhook(
+			b'{"object":"Event","description":"refund.successful","id":"evt_2"}', {}
+		)
+		is None
+	)
+	with pytest.raises(ValueError):
+		EasyPostCarrier.parse_webhook(b'{"event":"track_updated"}', {})
