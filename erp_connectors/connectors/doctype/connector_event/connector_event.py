@@ -18,7 +18,7 @@ def on_doctype_update():
 
 @frappe.whitelist(methods=["POST"])
 def retry_events(names):
-	frappe.only_for("System Manager")
+	frappe.has_permission("Connector Event", "write", throw=True)
 	names = frappe.parse_json(names)
 	if isinstance(names, str):
 		names = [names]

@@ -211,6 +211,31 @@ class TestEventProcessing(FrappeTestCase):
 		)
 		self.assertEqual(self.process(name).status, "Processed")
 
+	def test_bulk_retry_from_the_list_requeues_only_retryable_events(self):
+		from erp_connectors.connectors.doctype.connector_event.connector_event import retry_events
+
+		held = self.store("needs_attention", "bulk-held")
+		dead = self.store("permanent", "bulk-dead")
+		done = self.store("ok", "bulk-done")
+		for name in (held, dead, done):
+			self.process(name)
+		self.assertEqual(retry_events(json.dumps([held, dead, done])), 2)
+		statuses = [frappe.db.get_value("Connector Event", n, "status") for n in (held, dead, done)]
+		self.assertEqual(statuses, ["Queued", "Queued", "Processed"])
+
+	def test_only_system_managers_may_retry(self):
+		from erp_connectors.connectors.doctype.connector_event.connector_event import retry_events
+
+		name = self.store("needs_attention", "perm-held")
+		self.process(name)
+		frappe.set_user("Guest")
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				retry_events(json.dumps([name]))
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(frappe.db.get_value("Connector Event", name, "status"), "Held")
+
 	def test_drain_processes_its_own_shard_oldest_first(self):
 		names = [self.store("ok", f"drain-{i}") for i in range(12)]
 		shards = {processing.shard_of(name) for name in names}
