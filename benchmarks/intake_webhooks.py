@@ -66,6 +66,14 @@ def main():
 	parser.add_argument("--concurrency", type=int, default=50)
 	parser.add_argument("--api-key", help="key:secret of a System Manager, to count results")
 	parser.add_argument("--timeout", type=float, default=900)
+	parser.add_argument(
+		"--baseline",
+		action="store_true",
+		help="first load Frappe's own /api/method/ping the same way, for the ratio",
+	)
+	parser.add_argument(
+		"--send-only", action="store_true", help="measure the endpoint; don't wait for processing"
+	)
 	args = parser.parse_args()
 
 	template = json.load(open(args.template))
@@ -97,6 +105,24 @@ def main():
 			return (time.perf_counter() - started) * 1000, response.status_code
 		return None, "connection failed"
 
+	def percentiles(samples):
+		samples = sorted(samples)
+		return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
+
+	if args.baseline:
+
+		def ping(_):
+			begun = time.perf_counter()
+			session.get(f"{args.url}/api/method/ping", headers=host, timeout=30).raise_for_status()
+			return (time.perf_counter() - begun) * 1000
+
+		with ThreadPoolExecutor(args.concurrency) as pool:
+			p50, p99 = percentiles(list(pool.map(ping, range(2 * args.orders))))
+		print(
+			f"baseline frappe ping     p50 {p50:.1f} ms, p99 {p99:.1f} ms ({2 * args.orders} requests)",
+			flush=True,
+		)
+
 	started = time.time()
 	with ThreadPoolExecutor(args.concurrency) as pool:
 		results = list(pool.map(send, deliveries))
@@ -116,6 +142,8 @@ def main():
 		flush=True,
 	)
 
+	if args.send_only:
+		return
 	auth = {"Authorization": f"token {args.api_key}"} if args.api_key else {}
 
 	def count(doctype, filters):

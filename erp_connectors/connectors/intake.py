@@ -77,8 +77,11 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 			"headers": json.dumps(redact(headers), indent=1),
 		}
 	)
+	# A plain row insert: the event is our own record, so skip document hooks and list
+	# notifications; this path runs inside the remote's delivery timeout.
+	doc.set_new_name()
 	try:
-		doc.insert(ignore_permissions=True)
+		doc.db_insert()
 	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
 		# The unique index on (source, account, remote_event_id) did its job.
 		frappe.db.rollback()
