@@ -1,7 +1,34 @@
 # Copyright (c) 2026, erp_connectors team
 
+import frappe
+from frappe import _
 from frappe.model.document import Document
 
 
 class ShopifyStore(Document):
-	pass
+	def autoname(self):
+		# Webhooks name the store by X-Shopify-Shop-Domain, always lower case.
+		self.shop_domain = normalise_domain(self.shop_domain)
+		self.name = self.shop_domain
+
+	def validate(self):
+		self.shop_domain = normalise_domain(self.shop_domain)
+		if not self.shop_domain.endswith(".myshopify.com"):
+			frappe.throw(_("Shop Domain must be the store's .myshopify.com domain, e.g. acme.myshopify.com"))
+		titles = [row.tax_title for row in self.tax_accounts]
+		duplicates = {title for title in titles if titles.count(title) > 1}
+		if duplicates:
+			frappe.throw(
+				_("Each Shopify tax title may map to one account only: {0}").format(", ".join(duplicates))
+			)
+		if self.shipping_as == "Item" and not self.shipping_item:
+			frappe.throw(_("Choose the Shipping Item, or book shipping as a Charge"))
+		if self.shipping_as == "Charge" and not self.shipping_account:
+			frappe.throw(_("Choose the Shipping Income Account, or book shipping as an Item"))
+
+
+def normalise_domain(domain: str | None) -> str:
+	domain = (domain or "").strip().lower()
+	for prefix in ("https://", "http://"):
+		domain = domain.removeprefix(prefix)
+	return domain.rstrip("/")

@@ -247,3 +247,21 @@ class TestShopifyWebhookRejections(FrappeTestCase):
 	def test_endpoint_only_accepts_post(self):
 		response = make_request(target=CLIENT.get, args=(get_url() + WEBHOOK_PATH,))
 		self.assertNotEqual(response.status_code, 200)
+
+
+class TestShopifyStoreRecord(FrappeTestCase):
+	def test_domain_is_normalised_to_what_webhooks_send(self):
+		store = ensure_store(shop_domain="HTTPS://Bench-Test.MyShopify.com/")
+		self.assertEqual(store.name, SHOP)
+		self.assertEqual(store.shop_domain, SHOP)
+
+	def test_a_domain_outside_myshopify_is_refused(self):
+		with self.assertRaises(frappe.ValidationError):
+			ensure_store(shop_domain="shop.example.com")
+		ensure_store()
+
+	def test_secrets_are_stored_encrypted_not_in_the_table(self):
+		store = ensure_store()
+		raw = frappe.db.get_value("Shopify Store", store.name, ["access_token", "webhook_secret"])
+		self.assertTrue(all(value in (None, "", "*" * len(value or "")) for value in raw), raw)
+		self.assertEqual(store.get_password("webhook_secret"), "shpss_bench_0f9e8d7c6b5a4")
