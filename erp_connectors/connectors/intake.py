@@ -39,6 +39,11 @@ def receive(source_name: str) -> Response:
 	if not account or not frappe.db.exists(source.account_doctype, account):
 		return reply(404, f"Unknown {source.account_doctype}")
 
+	if source.account_fields:
+		values = frappe.db.get_value(
+			source.account_doctype, account, list(source.account_fields), as_dict=True
+		)
+		source = source.for_account(values or {})
 	secrets = [
 		get_decrypted_password(source.account_doctype, account, field, raise_exception=False)
 		for field in source.secret_fields

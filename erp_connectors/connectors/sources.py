@@ -47,6 +47,13 @@ class WebhookSource:
 	max_body_bytes: int = 2 * 1024 * 1024
 	handlers: Mapping[str, Handler] = {}
 
+	# Account fields the source needs before it can verify (e.g. a carrier account's provider).
+	account_fields: tuple[str, ...] = ()
+
+	def for_account(self, values: Mapping[str, Any]) -> "WebhookSource":
+		"""The source to use for one account, given its `account_fields` values."""
+		return self
+
 	def account_name(self, headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
 		"""Which account record this delivery is for, from headers or the URL."""
 		raise NotImplementedError

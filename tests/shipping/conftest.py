@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from erp_connectors.connectors.gateway import InMemoryGateway
 from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
 from erp_connectors.testing.fake_carriers import FakeDhl, FakeEasyPost, FakeSendcloud, FakeShippo
 
@@ -123,6 +124,21 @@ def nl_shipment(reference="SHIP-00003", **changes) -> Shipment:
 		parcels=(Parcel(weight=Decimal(recipient["weight"]), length=30, width=20, height=10),),
 	)
 	return Shipment(**{**values, **changes})
+
+
+def erp_with_shipment(name="SHIP-00001", docstatus=1) -> InMemoryGateway:
+	"""An ERP with a submitted Shipment linked to two Delivery Notes."""
+	gateway = InMemoryGateway()
+	for note in ("DN-0001", "DN-0002"):
+		gateway.insert({"doctype": "Delivery Note", "name": note, "customer": "Dr. Steve Brule"}, submit=True)
+	shipment = {
+		"doctype": "Shipment",
+		"name": name,
+		"status": "Submitted",
+		"shipment_delivery_note": [{"delivery_note": "DN-0001"}, {"delivery_note": "DN-0002"}],
+	}
+	gateway.insert(shipment, submit=bool(docstatus))
+	return gateway
 
 
 @pytest.fixture

@@ -181,3 +181,12 @@ def test_non_tracker_events_parse_to_nothing():
 	)
 	with pytest.raises(ValueError):
 		EasyPostCarrier.parse_webhook(b'{"event":"track_updated"}', {})
+
+
+def test_a_refused_purchase_surfaces_easyposts_message_not_the_recovery_lookup(easypost_fake):
+	client = carrier(easypost_fake)
+	rate = dataclasses.replace(cheapest(client.rates(us_shipment())), rate_id="rate_other")
+	with pytest.raises(PermanentError) as info:
+		client.buy_label(us_shipment(), rate, "label:SHIP-00001")
+	assert info.value.remote_message == "Invalid rate: it does not belong to this shipment."
+	assert easypost_fake.purchases == 0

@@ -32,7 +32,10 @@ def test_rates_are_quoted_shipping_options_with_transit_days_from_lead_time(send
 	assert sent["calculate_quotes"] is True
 	assert sent["to_address"] == {"country_code": "NL", "postal_code": "5611 EM"}
 	assert sent["parcels"] == [
-		{"weight": {"value": "10.000", "unit": "kg"}, "dimensions": {"length": "30.0", "width": "20.0", "height": "10.0", "unit": "cm"}}
+		{
+			"weight": {"value": "10.000", "unit": "kg"},
+			"dimensions": {"length": "30.0", "width": "20.0", "height": "10.0", "unit": "cm"},
+		}
 	]
 
 
@@ -50,7 +53,9 @@ def test_announce_buys_the_label_and_fetches_the_pdf_document(sendcloud_fake):
 	assert announce["external_reference_id"] == "label:SHIP-00003"
 	assert announce["to_address"]["house_number"] == "10"
 	document = sendcloud_fake.requests[-1]
-	assert document.path.endswith("/documents/label") and document.header("authorization").startswith("Basic ")
+	assert document.path.endswith("/documents/label") and document.header("authorization").startswith(
+		"Basic "
+	)
 
 
 def test_missing_postal_code_surfaces_the_v3_error_detail(sendcloud_fake):
@@ -77,7 +82,9 @@ def test_credentials_are_never_sent_to_a_label_link_on_another_host(sendcloud_fa
 
 def test_void_cancels_the_shipment(sendcloud_fake):
 	client = carrier(sendcloud_fake)
-	label = client.buy_label(nl_shipment(), by_code(client.rates(nl_shipment()), "dhl:home"), "label:SHIP-00003")
+	label = client.buy_label(
+		nl_shipment(), by_code(client.rates(nl_shipment()), "dhl:home"), "label:SHIP-00003"
+	)
 	result = client.void_label(label.label_ref)
 	assert (result.state, result.message) == ("voided", "Shipment has been cancelled")
 	assert client.track(label.tracking_number).status == "cancelled"
@@ -90,7 +97,9 @@ def test_void_of_unknown_shipment_surfaces_sendclouds_detail(sendcloud_fake):
 
 def test_track_reads_the_parent_status(sendcloud_fake):
 	client = carrier(sendcloud_fake)
-	label = client.buy_label(nl_shipment(), by_code(client.rates(nl_shipment()), "dhl:home"), "label:SHIP-00003")
+	label = client.buy_label(
+		nl_shipment(), by_code(client.rates(nl_shipment()), "dhl:home"), "label:SHIP-00003"
+	)
 	assert client.track(label.tracking_number).status == "pre_transit"
 	sendcloud_fake.set_status(label.tracking_number, "Delivered")
 	update = client.track(label.tracking_number)
@@ -108,7 +117,9 @@ def test_webhook_signature_valid_tampered_and_wrong_secret(sendcloud_fake):
 	headers = delivery.lower_headers
 	SendcloudCarrier.verify_webhook(delivery.body, headers, {}, "sc_secret")
 	with pytest.raises(SignatureError):
-		SendcloudCarrier.verify_webhook(delivery.body.replace(b"Delivered", b"Cancelled"), headers, {}, "sc_secret")
+		SendcloudCarrier.verify_webhook(
+			delivery.body.replace(b"Delivered", b"Cancelled"), headers, {}, "sc_secret"
+		)
 	with pytest.raises(SignatureError):
 		SendcloudCarrier.verify_webhook(delivery.body, headers, {}, "other")
 	with pytest.raises(SignatureError):
@@ -116,8 +127,14 @@ def test_webhook_signature_valid_tampered_and_wrong_secret(sendcloud_fake):
 
 
 def test_parse_sendclouds_parcel_status_changed_example_verbatim():
-	update = SendcloudCarrier.parse_webhook((DATA / "sendcloud_docs_webhook_v3_parcel_status_changed.json").read_bytes(), {})
-	assert (update.tracking_number, update.status, update.message) == ("3SYZXG132912330", "pre_transit", "Ready to send")
+	update = SendcloudCarrier.parse_webhook(
+		(DATA / "sendcloud_docs_webhook_v3_parcel_status_changed.json").read_bytes(), {}
+	)
+	assert (update.tracking_number, update.status, update.message) == (
+		"3SYZXG132912330",
+		"pre_transit",
+		"Ready to send",
+	)
 	assert update.event_id == "1:1:123"
 
 

@@ -48,6 +48,7 @@ __all__ = [
 class Carrier(ABC):
 	provider: ClassVar[str] = ""
 	default_base_url: ClassVar[str] = ""
+	sandbox_base_url: ClassVar[str] = ""  # used in test mode by providers with a separate sandbox host
 	supports_webhooks: ClassVar[bool] = True
 	status_map: ClassVar[Mapping[str, str]] = {}
 	http_class: ClassVar[type[HttpClient]] = HttpClient
@@ -62,7 +63,8 @@ class Carrier(ABC):
 
 	@property
 	def base_url(self) -> str:
-		return (self.settings.get("base_url") or self.default_base_url).rstrip("/")
+		sandbox = self.sandbox_base_url if self.settings.get("test_mode") else ""
+		return (self.settings.get("base_url") or sandbox or self.default_base_url).rstrip("/")
 
 	def setting(self, key: str) -> str:
 		"""A setting the provider cannot work without; missing means the account form is incomplete."""

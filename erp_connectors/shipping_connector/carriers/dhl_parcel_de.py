@@ -84,6 +84,7 @@ class DhlTrackingHttp(DhlHttp):
 class DhlParcelDeCarrier(Carrier):
 	provider = "DHL Parcel DE"
 	default_base_url = "https://api-eu.dhl.com/parcel/de/shipping/v2"
+	sandbox_base_url = "https://api-sandbox.dhl.com/parcel/de/shipping/v2"
 	default_tracking_url = "https://api-eu.dhl.com"
 	supports_webhooks = False
 	status_map = STATUS_MAP

@@ -4,10 +4,11 @@ Auth is HTTP Basic with the API key as user and an empty password. Weights go
 in ounces and sizes in inches. One EasyPost shipment is one parcel.
 """
 
+import dataclasses
 import unicodedata
 import uuid
 
-from erp_connectors.connectors.errors import PermanentError, SignatureError
+from erp_connectors.connectors.errors import ConnectorError, PermanentError, SignatureError
 from erp_connectors.connectors.http import HttpClient
 from erp_connectors.connectors.signatures import verify_hmac
 from erp_connectors.shipping_connector.carriers import model
@@ -86,13 +87,21 @@ class EasyPostCarrier(Carrier):
 		)
 		try:
 			body = self.call("POST", f"/shipments/{shipment_id}/buy", json={"rate": {"id": rate.rate_id}})
-		except PermanentError:
+		except PermanentError as refusal:
 			# A retried job whose first attempt bought the label: the EasyPost shipment is the
 			# idempotency unit, so return the postage already bought with this rate.
-			body = self.call("GET", f"/shipments/{shipment_id}")
-			if not (body.get("postage_label") and dig(body, "selected_rate", "id") == rate.rate_id):
-				raise
+			body = self._already_bought(shipment_id, rate)
+			if body is None:
+				raise refusal from None
 		return self._label(body, rate)
+
+	def _already_bought(self, shipment_id, rate):
+		try:
+			body = self.call("GET", f"/shipments/{shipment_id}")
+		except ConnectorError:
+			return None
+		bought = body.get("postage_label") and dig(body, "selected_rate", "id") == rate.rate_id
+		return body if bought else None
 
 	def void_label(self, label_ref):
 		body = self.call("POST", f"/shipments/{label_ref}/refund")
@@ -129,7 +138,7 @@ class EasyPostCarrier(Carrier):
 			return None
 		update = cls._tracking_update(result)
 		event_id = str(payload.get("id") or uuid.uuid5(uuid.NAMESPACE_URL, body.decode(errors="replace")))
-		return TrackingUpdate(**{**update.to_dict(), "event_id": event_id})
+		return dataclasses.replace(update, event_id=event_id)
 
 	# mapping
 	def _shipment_body(self, shipment):

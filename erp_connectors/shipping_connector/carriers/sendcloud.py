@@ -28,64 +28,21 @@ from erp_connectors.shipping_connector.carriers.model import Label, Rate, Tracki
 
 # Sendcloud's parent statuses (sendcloud.dev "Tracking statuses"), matched on their readable name,
 # which is what webhooks send as status.message and tracking sends as parent_status.
-STATUS_MAP = {
-	**dict.fromkeys(
-		(
-			"ready_to_send",
-			"ready_to_print",
-			"being_announced",
-			"announced",
-			"announced_not_collected",
-			"no_label",
-		),
-		model.PRE_TRANSIT,
-	),
-	**dict.fromkeys(
-		(
-			"en_route_to_sorting_center",
-			"at_sorting_centre",
-			"at_sorting_center",
-			"being_sorted",
-			"sorted",
-			"at_customs",
-			"parcel_en_route",
-			"shipment_picked_up_by_driver",
-			"delivery_delayed",
-			"delivery_date_changed",
-			"delivery_address_changed",
-			"delivery_method_changed",
-		),
-		model.IN_TRANSIT,
-	),
-	**dict.fromkeys(
-		("out_for_delivery", "driver_en_route", "awaiting_customer_pickup"), model.OUT_FOR_DELIVERY
-	),
-	**dict.fromkeys(("delivered", "shipment_collected_by_customer"), model.DELIVERED),
-	**dict.fromkeys(
-		(
-			"exception",
-			"address_invalid",
-			"announcement_failed",
-			"delivery_attempt_failed",
-			"unable_to_deliver",
-			"error_collecting",
-			"not_sorted",
-		),
-		model.EXCEPTION,
-	),
-	"returned_to_sender": model.RETURNED,
-	**dict.fromkeys(
-		(
-			"cancelled",
-			"cancelled_upstream",
-			"cancellation_request",
-			"cancellation_requested",
-			"submitting_cancellation_request",
-		),
-		model.CANCELLED,
-	),
-	"unknown_status": model.UNKNOWN,
+STATUS_GROUPS = {
+	model.PRE_TRANSIT: "ready_to_send ready_to_print being_announced announced announced_not_collected no_label",
+	model.IN_TRANSIT: "en_route_to_sorting_center at_sorting_centre at_sorting_center being_sorted sorted at_customs "
+	"parcel_en_route shipment_picked_up_by_driver delivery_delayed delivery_date_changed "
+	"delivery_address_changed delivery_method_changed",
+	model.OUT_FOR_DELIVERY: "out_for_delivery driver_en_route awaiting_customer_pickup",
+	model.DELIVERED: "delivered shipment_collected_by_customer",
+	model.EXCEPTION: "exception address_invalid announcement_failed delivery_attempt_failed unable_to_deliver "
+	"error_collecting not_sorted",
+	model.RETURNED: "returned_to_sender",
+	model.CANCELLED: "cancelled cancelled_upstream cancellation_request cancellation_requested "
+	"submitting_cancellation_request",
+	model.UNKNOWN: "unknown_status",
 }
+STATUS_MAP = {name: status for status, names in STATUS_GROUPS.items() for name in names.split()}
 # Numeric ids of the commonest parcel statuses, used only when a webhook has no readable message.
 STATUS_IDS = {1: "ready_to_send", 11: "delivered", 2000: "cancelled", 1337: "unknown_status"}
 

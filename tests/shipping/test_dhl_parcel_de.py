@@ -1,0 +1,155 @@
+"""DHL Parcel DE Shipping v2 client against its fake, with DHL's own example order and SDK fixtures."""
+
+import dataclasses
+import json
+from decimal import Decimal
+
+import pytest
+
+from erp_connectors.connectors.errors import AuthError, NeedsAttention, PermanentError
+from erp_connectors.shipping_connector.carriers import build_carrier
+from erp_connectors.shipping_connector.carriers.dhl_parcel_de import DhlParcelDeCarrier
+from erp_connectors.shipping_connector.carriers.model import Parcel
+from tests.shipping.conftest import data, de_shipment, dhl_settings, fast
+
+
+def carrier(fake, **settings):
+	return build_carrier("DHL Bonn", dhl_settings(fake, **settings), **fast())
+
+
+def paket(client):
+	return next(rate for rate in client.rates(de_shipment()) if rate.service_code == "V01PAK")
+
+
+def test_rates_are_the_accounts_flat_table_filtered_by_weight(dhl_fake):
+	client = carrier(dhl_fake)
+	assert [(r.service, r.amount, r.transit_days) for r in client.rates(de_shipment())] == [
+		("DHL Paket", Decimal("4.99"), 2),
+		("DHL Kleinpaket", Decimal("3.69"), 2),
+	]
+	heavy = de_shipment(parcels=(Parcel(weight=Decimal("2.5")),))
+	assert [r.service for r in client.rates(heavy)] == ["DHL Paket"]
+	assert dhl_fake.requests == []  # no rate API: nothing was called
+
+
+def test_flat_rates_may_be_json_text_and_missing_ones_need_attention(dhl_fake):
+	as_text = carrier(dhl_fake, flat_rates=json.dumps([{"product": "V01PAK", "amount": "5.10"}]))
+	assert [(r.service, r.amount, r.currency) for r in as_text.rates(de_shipment())] == [
+		("V01PAK", Decimal("5.10"), "EUR")
+	]
+	with pytest.raises(NeedsAttention, match="DHL Parcel DE has no rate API"):
+		carrier(dhl_fake, flat_rates=[]).rates(de_shipment())
+
+
+def test_buy_posts_an_order_and_decodes_the_base64_label(dhl_fake):
+	client = carrier(dhl_fake)
+	label = client.buy_label(de_shipment(), paket(client), "label:SHIP-00002")
+	fixture = data("dhl_parcel_de_v2_sdk_fixture_POST_orders_response_singleShipmentSuccess.json")["items"][0]
+	assert label.tracking_number == label.label_ref == fixture["shipmentNo"]
+	assert label.label_bytes.startswith(b"%PDF-1.4")
+	assert (label.price, label.currency, label.label_format) == (Decimal("4.99"), "EUR", "PDF")
+	request = dhl_fake.requests[-1]
+	assert request.query == {"docFormat": "PDF"}
+	assert request.header("dhl-api-key") == dhl_fake.api_key and request.header("authorization").startswith(
+		"Basic "
+	)
+	example = data("dhl_parcel_de_v2_openapi_example_POST_orders_request_DHLPaket.json")["shipments"][0]
+	sent = request.json()["shipments"][0]
+	assert sent["details"] == example["details"]
+	assert (sent["product"], sent["billingNumber"], sent["refNo"]) == (
+		"V01PAK",
+		"33333333330102",
+		"label:SHIP-00002",
+	)
+	for side in ("shipper", "consignee"):
+		assert {k: sent[side][k] for k in ("addressStreet", "postalCode", "city", "country")} == {
+			k: example[side][k] for k in ("addressStreet", "postalCode", "city", "country")
+		}
+
+
+def test_dhls_validation_messages_are_surfaced_verbatim(dhl_fake):
+	client = carrier(dhl_fake)
+	dhl_fake.reject_next_order()
+	with pytest.raises(PermanentError) as info:
+		client.buy_label(de_shipment(), paket(client), "label:SHIP-00002")
+	assert info.value.status == 400
+	assert info.value.remote_message == (
+		"0 of 1 shipment successfully created.; shipper: The house number entered could not be found.; "
+		"consignee: The city entered does not match the postcode. The shipment is not codeable."
+	)
+
+
+def test_missing_postal_code_names_the_property(dhl_fake):
+	client = carrier(dhl_fake)
+	broken = de_shipment(to_address=dataclasses.replace(de_shipment().to_address, postal_code=""))
+	with pytest.raises(PermanentError, match="consignee.postalCode: Please enter a postal code."):
+		client.buy_label(broken, paket(client), "label:SHIP-00002")
+
+
+def test_wrong_password_is_an_auth_error(dhl_fake):
+	client = carrier(dhl_fake, password="wrong")
+	with pytest.raises(AuthError, match="Unauthorized for given resource."):
+		client.buy_label(de_shipment(), paket(client), "label:SHIP-00002")
+
+
+def test_a_country_dhl_cannot_code_needs_attention(dhl_fake):
+	client = carrier(dhl_fake)
+	odd = de_shipment(to_address=dataclasses.replace(de_shipment().to_address, country="XX"))
+	with pytest.raises(NeedsAttention, match="ISO-3 country code for 'XX'"):
+		client.buy_label(odd, paket(client), "label:SHIP-00002")
+
+
+def test_void_deletes_the_order_and_unknown_numbers_are_refused(dhl_fake):
+	client = carrier(dhl_fake)
+	label = client.buy_label(de_shipment(), paket(client), "label:SHIP-00002")
+	assert client.void_label(label.label_ref).state == "voided"
+	assert dhl_fake.requests[-1].query == {"profile": "STANDARD_GRUPPENPROFIL", "shipment": label.label_ref}
+	with pytest.raises(PermanentError, match="Unknown shipment number."):
+		client.void_label(label.label_ref)
+
+
+def test_tracking_is_polled_from_the_unified_api(dhl_fake):
+	client = carrier(dhl_fake)
+	label = client.buy_label(de_shipment(), paket(client), "label:SHIP-00002")
+	assert client.track(label.tracking_number).status == "pre_transit"
+	dhl_fake.tracking_status[label.tracking_number] = "delivered"
+	update = client.track(label.tracking_number)
+	assert (update.status, update.carrier_status, update.tracking_number) == (
+		"delivered",
+		"delivered",
+		label.tracking_number,
+	)
+	request = dhl_fake.requests[-1]
+	assert request.path == "/track/shipments" and request.header("dhl-api-key") == dhl_fake.api_key
+	assert request.header("authorization") is None  # the tracking API takes only the key
+
+
+@pytest.mark.parametrize(
+	"code, expected",
+	[
+		("pre-transit", "pre_transit"),
+		("transit", "in_transit"),
+		("delivered", "delivered"),
+		("failure", "exception"),
+		("unknown", "unknown"),
+	],
+)
+def test_unified_status_codes_normalise(code, expected):
+	assert DhlParcelDeCarrier.normalise(code) == expected
+
+
+def test_tracking_an_unknown_number_surfaces_dhls_detail(dhl_fake):
+	with pytest.raises(PermanentError) as info:
+		carrier(dhl_fake).track("00340434000000000000")
+	assert (info.value.status, info.value.remote_message) == (
+		404,
+		"No shipment with given tracking number found.",
+	)
+
+
+def test_dhl_has_no_webhooks():
+	assert DhlParcelDeCarrier.supports_webhooks is False
+	with pytest.raises(PermanentError, match="no webhooks"):
+		DhlParcelDeCarrier.verify_webhook(b"{}", {}, {}, "secret")
+	with pytest.raises(PermanentError, match="no webhooks"):
+		DhlParcelDeCarrier.parse_webhook(b"{}", {})
