@@ -40,6 +40,10 @@ for (const path of [...PAGES, ...EXTRA]) {
 	const title = await page.title();
 	console.log(`${path}\t${title}`);
 	if (path === "/app/connectors") await page.screenshot({ path: shot, fullPage: true });
+	if (process.env.DESK_SMOKE_SHOTS) {
+		const file = path.replace(/[^a-z0-9]+/gi, "_").replace(/^_|_$/g, "") || "root";
+		await page.screenshot({ path: `${process.env.DESK_SMOKE_SHOTS}/${file}.png` });
+	}
 }
 await browser.close();
 const appErrors = errors.filter((e) => !isRealtimeNoise(e) && !e.includes("Failed to load resource"));
