@@ -12,6 +12,7 @@ required_apps = ["frappe/erpnext"]
 # (webhook source + how to build a sync context for an account).
 connector_sources = {
 	"Shopify": "erp_connectors.shopify_connector.integration.BINDING",
+	"Carrier": "erp_connectors.shipping_connector.integration.BINDING",
 }
 
 scheduler_events = {

@@ -1,0 +1,31 @@
+"""Frappe surface of the shipping connector: the carrier webhook endpoint and the sync context."""
+
+import frappe
+from frappe.rate_limiter import rate_limit
+
+from erp_connectors.connectors import intake
+from erp_connectors.connectors.frappe_gateway import FrappeGateway
+from erp_connectors.connectors.gateway import AccountRef
+from erp_connectors.connectors.registry import ConnectorBinding
+from erp_connectors.connectors.settings import webhook_rate_limit
+from erp_connectors.connectors.sources import SyncContext
+from erp_connectors.shipping_connector.webhook import CarrierWebhookSource
+
+
+@frappe.whitelist(allow_guest=True, methods=["POST"])
+@rate_limit(limit=webhook_rate_limit, seconds=60)
+def webhook():
+	"""Register `<site>/api/method/erp_connectors.shipping_connector.integration.webhook?account=<Carrier Account>`."""
+	return intake.receive(CarrierWebhookSource.name)
+
+
+def build_context(account_name: str) -> SyncContext:
+	account = frappe.get_doc("Carrier Account", account_name)
+	return SyncContext(
+		account=AccountRef("Carrier Account", account.name),
+		settings={"provider": account.provider, "company": account.company},
+		gateway=FrappeGateway(),
+	)
+
+
+BINDING = ConnectorBinding(source=CarrierWebhookSource(), build_context=build_context)
