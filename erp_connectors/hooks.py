@@ -8,6 +8,8 @@ app_license = "mit"
 required_apps = ["frappe/erpnext"]
 
 
+doctype_js = {"Shipment": "public/js/shipment.js"}
+
 # Each inbound source: its name (Connector Event "source") -> the Frappe-side binding
 # (webhook source + how to build a sync context for an account).
 connector_sources = {
