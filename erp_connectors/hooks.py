@@ -22,6 +22,7 @@ scheduler_events = {
 		# Due retries, events whose enqueue was lost, and workers that died mid-event.
 		"* * * * *": ["erp_connectors.connectors.processing.sweep"],
 	},
+	"hourly": ["erp_connectors.shipping_connector.shipment_actions.poll_tracking"],
 }
 
 # Log Settings clears these after the given number of days (configurable in Desk).

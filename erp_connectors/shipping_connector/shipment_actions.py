@@ -159,3 +159,41 @@ def _jsonable(values: dict) -> dict:
 		key: (value if isinstance(value, str | int | float | type(None)) else str(value))
 		for key, value in values.items()
 	}
+
+
+OPEN_TRACKING = ("", "In Progress", "Lost")
+
+
+def poll_tracking(limit: int = 200):
+	"""Hourly: refresh open labels whose carrier sends no webhooks, and any label silent
+	for a day (in case its webhook was lost)."""
+	from frappe.utils import add_to_date, now_datetime
+
+	open_labels = frappe.db.sql(
+		"""select l.account, l.reference_name, s.modified
+		from `tabConnector Link` l
+		join `tabShipment` s on s.name = l.reference_name and s.awb_number = l.remote_id
+		join `tabCarrier Account` a on a.name = l.account and a.enabled = 1
+		where l.account_doctype = 'Carrier Account' and l.remote_type = %(tracking)s
+		and s.docstatus = 1 and ifnull(s.tracking_status, '') in %(open)s
+		order by s.modified asc limit %(limit)s""",
+		{"tracking": sync.TRACKING, "open": OPEN_TRACKING, "limit": limit},
+		as_dict=True,
+	)
+	stale_before = add_to_date(now_datetime(), days=-1)
+	carriers, refreshed = {}, 0
+	for label in open_labels:
+		try:
+			if label.account not in carriers:
+				carriers[label.account] = carrier_for(label.account)
+			carrier = carriers[label.account]
+			if carrier.supports_webhooks and label.modified > stale_before:
+				continue
+			account = AccountRef("Carrier Account", label.account)
+			sync.refresh_tracking(FrappeGateway(), account, carrier, label.reference_name)
+			frappe.db.commit()
+			refreshed += 1
+		except ConnectorError:
+			frappe.db.rollback()  # the next hourly run tries again; the call log shows why
+	call_log.flush()
+	return refreshed

@@ -137,6 +137,23 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 		self.assertEqual(files[0].is_private, 1)
 		self.assertGreater(files[0].file_size, 0)
 
+	def test_hourly_poll_refreshes_a_silent_label(self):
+		quote = shipment_actions.get_rates(self.shipment)
+		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
+		shipment_actions.buy_label(self.shipment, json.dumps(rate))
+		awb = frappe.db.get_value("Shipment", self.shipment, "awb_number")
+		# A day without news: the poll asks the carrier (the fake reports this test code delivered).
+		frappe.db.sql(
+			"update `tabShipment` set awb_number='EZ4000000004', modified=%s where name=%s",
+			(add_days(nowdate(), -2), self.shipment),
+		)
+		frappe.db.set_value(
+			"Connector Link", {"remote_id": awb, "reference_name": self.shipment}, "remote_id", "EZ4000000004"
+		)
+		frappe.db.commit()
+		self.assertGreaterEqual(shipment_actions.poll_tracking(), 1)
+		self.assertEqual(frappe.db.get_value("Shipment", self.shipment, "tracking_status"), "Delivered")
+
 	def test_carrier_error_reaches_the_user_verbatim(self):
 		self.easypost.inject("status", status=401)
 		quote = shipment_actions.get_rates(self.shipment)
