@@ -102,6 +102,16 @@ def test_a_retried_buy_returns_the_postage_already_bought(easypost_fake):
 	assert easypost_fake.purchases == 1
 
 
+def test_a_voided_label_is_never_recovered_as_a_new_purchase(easypost_fake):
+	client = carrier(easypost_fake)
+	rate = cheapest(client.rates(us_shipment()))
+	label = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
+	client.void_label(label.label_ref)
+	with pytest.raises(PermanentError, match="Postage already exists"):
+		client.buy_label(us_shipment(), rate, "label:SHIP-00001#2")
+	assert easypost_fake.purchases == 1
+
+
 def test_void_submits_a_refund(easypost_fake):
 	client = carrier(easypost_fake)
 	rate = cheapest(client.rates(us_shipment()))

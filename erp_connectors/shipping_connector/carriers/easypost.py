@@ -100,7 +100,9 @@ class EasyPostCarrier(Carrier):
 			body = self.call("GET", f"/shipments/{shipment_id}")
 		except ConnectorError:
 			return None
-		bought = body.get("postage_label") and dig(body, "selected_rate", "id") == rate.rate_id
+		# A refunded (voided) label is never handed back as if it were new.
+		live = body.get("postage_label") and not body.get("refund_status")
+		bought = live and dig(body, "selected_rate", "id") == rate.rate_id
 		return body if bought else None
 
 	def void_label(self, label_ref):

@@ -3,9 +3,11 @@
 import json
 
 import frappe
+from frappe.tests.test_api import make_request
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, nowdate
+from frappe.utils import add_days, get_test_client, get_url, nowdate
 
+from erp_connectors.connectors import processing
 from erp_connectors.shipping_connector import shipment_actions
 from erp_connectors.testing.fake_carriers.easypost import FakeEasyPost
 from erp_connectors.testing.fake_carriers.shippo import FakeShippo
@@ -117,13 +119,14 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 	def test_buy_label_attaches_private_file_and_sets_tracking_once(self):
 		quote = shipment_actions.get_rates(self.shipment)
 		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
+		purchases_before = self.easypost.purchases
 		first = shipment_actions.buy_label(self.shipment, json.dumps(rate))
 		second = shipment_actions.buy_label(
 			self.shipment, json.dumps(rate)
 		)  # a double click or a retried job
 		self.assertTrue(first["created"])
 		self.assertFalse(second["created"])
-		self.assertEqual(self.easypost.purchases, 1)
+		self.assertEqual(self.easypost.purchases, purchases_before + 1)
 		shipment = frappe.get_doc("Shipment", self.shipment)
 		self.assertTrue(shipment.awb_number)
 		self.assertEqual(shipment.awb_number, first["values"]["awb_number"])
@@ -136,6 +139,61 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 		self.assertEqual(len(files), 1)
 		self.assertEqual(files[0].is_private, 1)
 		self.assertGreater(files[0].file_size, 0)
+
+	def test_rates_buy_then_signed_webhook_moves_it_to_delivered(self):
+		quote = shipment_actions.get_rates(self.shipment)
+		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
+		awb = shipment_actions.buy_label(self.shipment, json.dumps(rate))["values"]["awb_number"]
+		delivery = self.easypost.webhook_delivery(
+			"whsec_x", status="delivered", tracking_code=awb, account=EASYPOST
+		)
+		url = f"{get_url()}/api/method/erp_connectors.shipping_connector.integration.webhook?account={EASYPOST.replace(' ', '%20')}"
+		response = make_request(
+			target=get_test_client().post,
+			args=(url,),
+			kwargs={"data": delivery.body, "headers": delivery.headers},
+		)
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+		(event,) = frappe.get_all("Connector Event", filters={"account": EASYPOST}, pluck="name")
+		processing.process_event(event)
+		self.assertEqual(frappe.db.get_value("Connector Event", event, "status"), "Processed")
+		self.assertEqual(frappe.db.get_value("Shipment", self.shipment, "tracking_status"), "Delivered")
+		frappe.db.delete("Connector Event", {"account": EASYPOST})
+		frappe.db.commit()
+
+	def test_void_then_buy_again_and_a_return_label(self):
+		quote = shipment_actions.get_rates(self.shipment)
+		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
+		purchases_before = self.easypost.purchases
+		first = shipment_actions.buy_label(self.shipment, json.dumps(rate))["values"]["awb_number"]
+		shipment_actions.void_label(self.shipment)
+		self.assertEqual(frappe.db.get_value("Shipment", self.shipment, "awb_number"), "")
+		# a stale rate from before the void must not hand the voided label back as new
+		with self.assertRaises(frappe.ValidationError):
+			shipment_actions.buy_label(self.shipment, json.dumps(rate))
+		fresh = shipment_actions.get_rates(self.shipment)
+		rate = next(r for r in fresh["rates"] if r["account"] == EASYPOST)
+		second = shipment_actions.buy_label(self.shipment, json.dumps(rate))
+		self.assertTrue(second["created"])
+		self.assertTrue(first)
+		self.assertEqual(
+			self.easypost.purchases, purchases_before + 2
+		)  # voiding freed the slot for a new label
+		back = shipment_actions.get_rates(self.shipment, is_return=1)
+		back_rate = next(r for r in back["rates"] if r["account"] == EASYPOST)
+		self.assertTrue(
+			shipment_actions.buy_label(self.shipment, json.dumps(back_rate), is_return=1)["created"]
+		)
+		# the outbound label stays on the Shipment; the return label is attached beside it
+		self.assertEqual(
+			frappe.db.get_value("Shipment", self.shipment, "awb_number"), second["values"]["awb_number"]
+		)
+		self.assertEqual(
+			frappe.db.count(
+				"File", {"attached_to_name": self.shipment, "file_name": ("like", "%return-label%")}
+			),
+			1,
+		)
 
 	def test_hourly_poll_refreshes_a_silent_label(self):
 		quote = shipment_actions.get_rates(self.shipment)
