@@ -10,6 +10,12 @@ required_apps = ["frappe/erpnext"]
 
 doctype_js = {"Shipment": "public/js/shipment.js"}
 
+doc_events = {
+	"Delivery Note": {
+		"on_submit": "erp_connectors.shopify_connector.fulfillment_push.on_delivery_note_submit",
+	},
+}
+
 # Each inbound source: its name (Connector Event "source") -> the Frappe-side binding
 # (webhook source + how to build a sync context for an account).
 connector_sources = {

@@ -99,6 +99,13 @@ def buy_label(shipment: str, rate, is_return: int = 0):
 	if purchase.created:
 		kind = "return-label" if int(is_return) else "label"
 		_attach(shipment, f"{shipment}-{kind}-{purchase.label.tracking_number}", purchase.label, carrier)
+		if not int(is_return):
+			for note in purchase.delivery_notes:  # their Shopify fulfillments get the tracking
+				frappe.enqueue(
+					"erp_connectors.shopify_connector.fulfillment_push.push_delivery_note",
+					enqueue_after_commit=True,
+					delivery_note=note,
+				)
 	frappe.db.commit()
 	return {"created": purchase.created, "values": _jsonable(purchase.values)}
 

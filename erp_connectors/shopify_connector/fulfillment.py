@@ -73,3 +73,20 @@ def push_fulfillment(client: ShopifyGraphQL, order_id, quantities, tracking=None
 	result = client.execute(FULFILLMENT_CREATE, {"fulfillment": fulfillment}, cost=10)["fulfillmentCreate"]
 	user_errors(result)
 	return result["fulfillment"]
+
+
+TRACKING_UPDATE = """
+mutation TrackingUpdate($id: ID!, $tracking: FulfillmentTrackingInput!, $notify: Boolean) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $tracking, notifyCustomer: $notify) {
+    fulfillment { id trackingInfo { company number url } }
+    userErrors { field message }
+  }
+}
+"""
+
+
+def update_tracking(client: ShopifyGraphQL, fulfillment_id: str, tracking: dict, notify=True) -> dict:
+	variables = {"id": fulfillment_id, "tracking": {k: v for k, v in tracking.items() if v}, "notify": notify}
+	result = client.execute(TRACKING_UPDATE, variables, cost=10)["fulfillmentTrackingInfoUpdate"]
+	user_errors(result)
+	return result["fulfillment"]

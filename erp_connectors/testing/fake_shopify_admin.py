@@ -77,7 +77,9 @@ class FakeShopifyAdmin(FakeService):
 	def graphql(self, request):
 		body = request.json() or {}
 		query, variables = body.get("query") or "", body.get("variables") or {}
-		if "fulfillmentCreate" in query:
+		if "fulfillmentTrackingInfoUpdate" in query:
+			cost, handler = 10, self._tracking_update
+		elif "fulfillmentCreate" in query:
 			cost, handler = 10, self._fulfillment_create
 		elif "fulfillmentOrders" in query:
 			cost, handler = 12, self._fulfillment_orders
@@ -136,3 +138,12 @@ class FakeShopifyAdmin(FakeService):
 				"userErrors": [],
 			}
 		}
+
+	def _tracking_update(self, variables):
+		record = next((f for f in self.fulfillments if f["id"] == variables.get("id")), None)
+		if record is None:
+			errors = [{"field": ["fulfillmentId"], "message": "Fulfillment does not exist."}]
+			return {"fulfillmentTrackingInfoUpdate": {"fulfillment": None, "userErrors": errors}}
+		record["trackingInfo"] = [variables.get("tracking") or {}]
+		fulfillment = {"id": record["id"], "trackingInfo": record["trackingInfo"]}
+		return {"fulfillmentTrackingInfoUpdate": {"fulfillment": fulfillment, "userErrors": []}}

@@ -1,0 +1,150 @@
+"""A Delivery Note of a Shopify order becomes a fulfillment at (fake) Shopify; a later label adds tracking."""
+
+import json
+
+import frappe
+from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, nowdate
+
+from erp_connectors.connectors import processing
+from erp_connectors.connectors.intake import store_event
+from erp_connectors.connectors.registry import get_binding
+from erp_connectors.shopify_connector.bench_fixtures import SHOP, cleanup, ensure_store, sample_order
+from erp_connectors.shopify_connector.fulfillment_push import push_delivery_note
+from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
+
+ORDER_ID = 820982911946154777
+
+
+def address(title):
+	name = frappe.db.get_value("Address", {"address_title": title})
+	return (
+		name
+		or frappe.get_doc(
+			{
+				"doctype": "Address",
+				"address_title": title,
+				"address_type": "Shipping",
+				"address_line1": "1 Main St",
+				"city": "Louisville",
+				"state": "KY",
+				"pincode": "40202",
+				"country": "United States",
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+class TestFulfillmentPush(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456").start()
+		ensure_store(base_url=cls.shopify.url, sync_fulfillments=1)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.shopify.stop()
+		super().tearDownClass()
+
+	def setUp(self):
+		cleanup([ORDER_ID])
+		order = sample_order(ORDER_ID)
+		self.shopify.add_order(order)
+		source = get_binding("Shopify").source
+		event = source.parse(
+			json.dumps(order).encode(),
+			{"x-shopify-topic": "orders/create", "x-shopify-webhook-id": f"fp-{ORDER_ID}"},
+		)
+		name, _ = store_event(source, SHOP, event, {})
+		processing.process_event(name)
+		self.sales_order = frappe.get_doc("Connector Event", name).reference_name
+		self.assertTrue(self.sales_order)
+
+	def tearDown(self):
+		for dn in frappe.get_all(
+			"Delivery Note Item",
+			filters={"against_sales_order": self.sales_order},
+			pluck="parent",
+			distinct=True,
+		):
+			frappe.db.delete("Delivery Note Item", {"parent": dn})
+			frappe.db.delete("Delivery Note", {"name": dn})
+		frappe.db.delete(
+			"Connector Link", {"account": SHOP, "remote_type": ("in", ["fulfillment", "fulfillment_id"])}
+		)
+		frappe.db.commit()
+		cleanup([ORDER_ID])
+
+	def test_delivery_note_becomes_a_fulfillment_and_a_label_adds_tracking(self):
+		note = make_delivery_note(self.sales_order)
+		note.insert(ignore_permissions=True)
+		note.submit()
+		frappe.db.commit()
+		push_delivery_note(note.name)
+		(fulfillment,) = self.shopify.fulfillments
+		self.assertEqual(
+			sorted(sku for sku, _ in fulfillment["lines"]),
+			sorted(line["sku"] for line in sample_order()["line_items"]),
+		)
+		self.assertEqual(fulfillment["trackingInfo"], [])
+
+		shipment = frappe.get_doc(
+			{
+				"doctype": "Shipment",
+				"pickup_from_type": "Company",
+				"pickup_company": "Test Company",
+				"pickup_address_name": address("Fulfil Warehouse"),
+				"delivery_to_type": "Company",
+				"delivery_company": "Test Company",
+				"delivery_address_name": address("Fulfil Customer"),
+				"shipment_parcel": [{"weight": 1.5, "count": 1}],
+				"shipment_delivery_note": [{"delivery_note": note.name}],
+				"value_of_goods": 404.95,
+				"pickup_date": add_days(nowdate(), 1),
+				"pickup_from": "09:00",
+				"pickup_to": "17:00",
+				"description_of_content": "Shopify order",
+			}
+		).insert(ignore_permissions=True)
+		shipment.submit()
+		frappe.db.set_value(
+			"Shipment",
+			shipment.name,
+			{
+				"awb_number": "9400111899223197428490",
+				"carrier": "USPS",
+				"tracking_url": "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490",
+			},
+		)
+		frappe.db.commit()
+
+		push_delivery_note(note.name)  # as enqueued after the label is bought
+		self.assertEqual(
+			len(self.shopify.fulfillments), 1, "tracking updates the fulfillment, never a second one"
+		)
+		(tracking,) = self.shopify.fulfillments[0]["trackingInfo"]
+		self.assertEqual((tracking["number"], tracking["company"]), ("9400111899223197428490", "USPS"))
+		self.assertIn("9400111899223197428490", tracking["url"])
+		frappe.db.delete("Shipment Parcel", {"parent": shipment.name})
+		frappe.db.delete("Shipment Delivery Note", {"parent": shipment.name})
+		frappe.db.delete("Shipment", {"name": shipment.name})
+		frappe.db.commit()
+
+	def test_submitting_a_delivery_note_enqueues_the_push(self):
+		from frappe.utils.background_jobs import get_queue
+
+		note = make_delivery_note(self.sales_order)
+		note.insert(ignore_permissions=True)
+		note.submit()
+		frappe.db.commit()
+		pushes = [
+			job.kwargs
+			for job in get_queue("default").jobs
+			if job.kwargs.get("job_name")
+			== "erp_connectors.shopify_connector.fulfillment_push.push_delivery_note"
+		]
+		self.assertIn(note.name, [push["kwargs"]["delivery_note"] for push in pushes])
