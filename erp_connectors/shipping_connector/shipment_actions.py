@@ -17,8 +17,26 @@ from erp_connectors.shipping_connector import mapping, sync
 from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.model import Rate
 
-PASSWORD_FIELDS = ("api_key", "api_secret", "password", "webhook_secret")
-PLAIN_FIELDS = ("provider", "company", "test_mode", "base_url", "username", "billing_number")
+PASSWORD_FIELDS = ("api_key", "api_secret", "password", "webhook_secret", "tracking_api_key")
+PLAIN_FIELDS = (
+	"provider",
+	"company",
+	"test_mode",
+	"base_url",
+	"username",
+	"billing_number",
+	"default_carrier",
+	"tracking_base_url",
+)
+FLAT_RATE_FIELDS = (
+	"product",
+	"service",
+	"amount",
+	"currency",
+	"max_weight_kg",
+	"transit_days",
+	"billing_number",
+)
 
 
 def user_facing(method):
@@ -42,6 +60,7 @@ def account_settings(account: str) -> dict:
 	settings = {field: doc.get(field) for field in PLAIN_FIELDS}
 	for field in PASSWORD_FIELDS:
 		settings[field] = doc.get_password(field, raise_exception=False)
+	settings["flat_rates"] = [{f: row.get(f) for f in FLAT_RATE_FIELDS} for row in doc.flat_rates]
 	return settings
 
 
