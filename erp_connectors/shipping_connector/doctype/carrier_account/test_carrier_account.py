@@ -3,11 +3,17 @@
 import frappe
 from frappe.tests.test_api import make_request
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, get_test_client, get_url, nowdate
+from frappe.utils import get_test_client, get_url
 
 from erp_connectors.connectors import processing
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
+from erp_connectors.shipping_connector.bench_fixtures import (
+	address,
+	carrier_account,
+	delete_shipment,
+	make_shipment,
+)
 from erp_connectors.shipping_connector.sync import TRACKING
 from erp_connectors.testing.fake_carriers.easypost import FakeEasyPost
 
@@ -25,28 +31,6 @@ def post(delivery):
 	)
 
 
-def address(title):
-	name = frappe.db.get_value("Address", {"address_title": title})
-	if name:
-		return name
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Address",
-				"address_title": title,
-				"address_type": "Shipping",
-				"address_line1": "1 Main St",
-				"city": "Louisville",
-				"state": "KY",
-				"pincode": "40202",
-				"country": "United States",
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-
-
 def events():
 	return frappe.get_all("Connector Event", filters={"source": "Carrier", "account": ACCOUNT}, fields=["*"])
 
@@ -56,46 +40,18 @@ class TestCarrierTrackingWebhook(FrappeTestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		if not frappe.db.exists("Carrier Account", ACCOUNT):
-			frappe.get_doc(
-				{
-					"doctype": "Carrier Account",
-					"account_name": ACCOUNT,
-					"provider": "EasyPost",
-					"company": "Test Company",
-					"api_key": "EZTK_bench_key",
-					"webhook_secret": SECRET,
-				}
-			).insert(ignore_permissions=True)
-		frappe.db.commit()
+			carrier_account(ACCOUNT, "EasyPost", api_key="EZTK_bench_key", webhook_secret=SECRET)
 
 	def setUp(self):
 		self.cleanup()
-		shipment = frappe.get_doc(
-			{
-				"doctype": "Shipment",
-				"pickup_from_type": "Company",
-				"pickup_company": "Test Company",
-				"pickup_address_name": address("Bench Warehouse"),
-				"delivery_to_type": "Company",
-				"delivery_company": "Test Company",
-				"delivery_address_name": address("Bench Customer"),
-				"shipment_parcel": [{"length": 20, "width": 15, "height": 10, "weight": 1.5, "count": 1}],
-				"value_of_goods": 120,
-				"pickup_date": add_days(nowdate(), 1),
-				"pickup_from": "09:00",
-				"pickup_to": "17:00",
-				"description_of_content": "Bench test parcel",
-			}
-		).insert(ignore_permissions=True)
-		shipment.submit()
+		self.shipment = make_shipment(address("Bench Warehouse"), address("Bench Customer"))
 		frappe.db.set_value(
-			"Shipment", shipment.name, {"awb_number": TRACKING_CODE, "carrier": "USPS", "status": "Booked"}
+			"Shipment", self.shipment, {"awb_number": TRACKING_CODE, "carrier": "USPS", "status": "Booked"}
 		)
 		FrappeGateway().add_link(
-			AccountRef("Carrier Account", ACCOUNT), TRACKING, TRACKING_CODE, "Shipment", shipment.name
+			AccountRef("Carrier Account", ACCOUNT), TRACKING, TRACKING_CODE, "Shipment", self.shipment
 		)
 		frappe.db.commit()
-		self.shipment = shipment.name
 
 	def tearDown(self):
 		self.cleanup()
@@ -104,8 +60,7 @@ class TestCarrierTrackingWebhook(FrappeTestCase):
 		frappe.db.delete("Connector Event", {"source": "Carrier", "account": ACCOUNT})
 		frappe.db.delete("Connector Link", {"account": ACCOUNT})
 		for name in frappe.get_all("Shipment", filters={"awb_number": TRACKING_CODE}, pluck="name"):
-			frappe.db.delete("Shipment Parcel", {"parent": name})
-			frappe.db.delete("Shipment", {"name": name})
+			delete_shipment(name)
 		frappe.db.commit()
 
 	def test_signed_tracker_update_moves_the_shipment_to_delivered(self):

@@ -9,45 +9,17 @@ from frappe.utils import add_days, get_test_client, get_url, nowdate
 
 from erp_connectors.connectors import processing
 from erp_connectors.shipping_connector import shipment_actions
+from erp_connectors.shipping_connector.bench_fixtures import (
+	OnlyTheseAccounts,
+	address,
+	carrier_account,
+	delete_shipment,
+	make_shipment,
+)
 from erp_connectors.testing.fake_carriers.easypost import FakeEasyPost
 from erp_connectors.testing.fake_carriers.shippo import FakeShippo
 
 EASYPOST, SHIPPO = "EasyPost Rates Bench", "Shippo Rates Bench"
-
-
-def address(title, line1, city, state, pincode):
-	name = frappe.db.get_value("Address", {"address_title": title})
-	if name:
-		return name
-	doc = {
-		"doctype": "Address",
-		"address_title": title,
-		"address_type": "Shipping",
-		"address_line1": line1,
-		"city": city,
-		"state": state,
-		"pincode": pincode,
-		"country": "United States",
-		"phone": "5555550100",
-	}
-	return frappe.get_doc(doc).insert(ignore_permissions=True).name
-
-
-def carrier_account(name, provider, key, url):
-	if frappe.db.exists("Carrier Account", name):
-		frappe.delete_doc("Carrier Account", name, force=True, ignore_permissions=True)
-	frappe.get_doc(
-		{
-			"doctype": "Carrier Account",
-			"account_name": name,
-			"provider": provider,
-			"company": "Test Company",
-			"api_key": key,
-			"webhook_secret": "whsec_x",
-			"base_url": url,
-			"test_mode": 1,
-		}
-	).insert(ignore_permissions=True)
 
 
 class TestShipmentRatesAndLabels(FrappeTestCase):
@@ -56,56 +28,32 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 		super().setUpClass()
 		cls.easypost = FakeEasyPost(api_key="EZTK_bench_rates").start()
 		cls.shippo = FakeShippo(token="shippo_test_bench_rates").start()
-		# Accounts of other tests must not join these rate requests.
-		cls.disabled = frappe.get_all("Carrier Account", filters={"enabled": 1}, pluck="name")
-		for name in cls.disabled:
-			frappe.db.set_value("Carrier Account", name, "enabled", 0)
-		carrier_account(EASYPOST, "EasyPost", "EZTK_bench_rates", f"{cls.easypost.url}/v2")
-		carrier_account(SHIPPO, "Shippo", "shippo_test_bench_rates", cls.shippo.url)
-		frappe.db.commit()
+		cls.only_these = OnlyTheseAccounts().__enter__()  # other tests' accounts must not quote here
+		common = {"webhook_secret": "whsec_x", "test_mode": 1}
+		carrier_account(
+			EASYPOST, "EasyPost", api_key="EZTK_bench_rates", base_url=f"{cls.easypost.url}/v2", **common
+		)
+		carrier_account(
+			SHIPPO, "Shippo", api_key="shippo_test_bench_rates", base_url=cls.shippo.url, **common
+		)
 
 	@classmethod
 	def tearDownClass(cls):
 		cls.easypost.stop()
 		cls.shippo.stop()
-		for name in cls.disabled:
-			frappe.db.set_value("Carrier Account", name, "enabled", 1)
+		cls.only_these.__exit__()
 		frappe.db.delete("Connector Link", {"account": ("in", [EASYPOST, SHIPPO])})
 		frappe.db.commit()
 		super().tearDownClass()
 
 	def setUp(self):
-		shipment = frappe.get_doc(
-			{
-				"doctype": "Shipment",
-				"pickup_from_type": "Company",
-				"pickup_company": "Test Company",
-				"pickup_address_name": address(
-					"Rates Warehouse", "417 Montgomery Street", "San Francisco", "CA", "94104"
-				),
-				"delivery_to_type": "Company",
-				"delivery_company": "Test Company",
-				"delivery_address_name": address(
-					"Rates Customer", "179 N Harbor Dr", "Redondo Beach", "CA", "90277"
-				),
-				"shipment_parcel": [{"length": 20, "width": 15, "height": 10, "weight": 1.5, "count": 1}],
-				"value_of_goods": 120,
-				"pickup_date": add_days(nowdate(), 1),
-				"pickup_from": "09:00",
-				"pickup_to": "17:00",
-				"description_of_content": "Bench test parcel",
-			}
-		).insert(ignore_permissions=True)
-		shipment.submit()
-		frappe.db.commit()
-		self.shipment = shipment.name
+		self.shipment = make_shipment(
+			address("Rates Warehouse", "417 Montgomery Street", "San Francisco", "CA", "94104"),
+			address("Rates Customer", "179 N Harbor Dr", "Redondo Beach", "CA", "90277"),
+		)
 
 	def tearDown(self):
-		frappe.db.delete("File", {"attached_to_doctype": "Shipment", "attached_to_name": self.shipment})
-		frappe.db.delete("Shipment Parcel", {"parent": self.shipment})
-		frappe.db.delete("Shipment", {"name": self.shipment})
-		frappe.db.delete("Connector Link", {"reference_name": self.shipment})
-		frappe.db.commit()
+		delete_shipment(self.shipment)
 
 	def test_rates_from_two_accounts_sorted_by_price_with_transit_days(self):
 		quote = shipment_actions.get_rates(self.shipment)

@@ -5,37 +5,16 @@ import json
 import frappe
 from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, nowdate
 
 from erp_connectors.connectors import processing
 from erp_connectors.connectors.intake import store_event
 from erp_connectors.connectors.registry import get_binding
+from erp_connectors.shipping_connector.bench_fixtures import address, delete_shipment, make_shipment
 from erp_connectors.shopify_connector.bench_fixtures import SHOP, cleanup, ensure_store, sample_order
 from erp_connectors.shopify_connector.fulfillment_push import push_delivery_note
 from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
 
 ORDER_ID = 820982911946154777
-
-
-def address(title):
-	name = frappe.db.get_value("Address", {"address_title": title})
-	return (
-		name
-		or frappe.get_doc(
-			{
-				"doctype": "Address",
-				"address_title": title,
-				"address_type": "Shipping",
-				"address_line1": "1 Main St",
-				"city": "Louisville",
-				"state": "KY",
-				"pincode": "40202",
-				"country": "United States",
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
 
 
 class TestFulfillmentPush(FrappeTestCase):
@@ -92,28 +71,16 @@ class TestFulfillmentPush(FrappeTestCase):
 		)
 		self.assertEqual(fulfillment["trackingInfo"], [])
 
-		shipment = frappe.get_doc(
-			{
-				"doctype": "Shipment",
-				"pickup_from_type": "Company",
-				"pickup_company": "Test Company",
-				"pickup_address_name": address("Fulfil Warehouse"),
-				"delivery_to_type": "Company",
-				"delivery_company": "Test Company",
-				"delivery_address_name": address("Fulfil Customer"),
-				"shipment_parcel": [{"weight": 1.5, "count": 1}],
-				"shipment_delivery_note": [{"delivery_note": note.name}],
-				"value_of_goods": 404.95,
-				"pickup_date": add_days(nowdate(), 1),
-				"pickup_from": "09:00",
-				"pickup_to": "17:00",
-				"description_of_content": "Shopify order",
-			}
-		).insert(ignore_permissions=True)
-		shipment.submit()
+		shipment = make_shipment(
+			address("Fulfil Warehouse"),
+			address("Fulfil Customer"),
+			shipment_delivery_note=[{"delivery_note": note.name}],
+			value_of_goods=404.95,
+			description_of_content="Shopify order",
+		)
 		frappe.db.set_value(
 			"Shipment",
-			shipment.name,
+			shipment,
 			{
 				"awb_number": "9400111899223197428490",
 				"carrier": "USPS",
@@ -129,10 +96,7 @@ class TestFulfillmentPush(FrappeTestCase):
 		(tracking,) = self.shopify.fulfillments[0]["trackingInfo"]
 		self.assertEqual((tracking["number"], tracking["company"]), ("9400111899223197428490", "USPS"))
 		self.assertIn("9400111899223197428490", tracking["url"])
-		frappe.db.delete("Shipment Parcel", {"parent": shipment.name})
-		frappe.db.delete("Shipment Delivery Note", {"parent": shipment.name})
-		frappe.db.delete("Shipment", {"name": shipment.name})
-		frappe.db.commit()
+		delete_shipment(shipment)
 
 	def test_submitting_a_delivery_note_enqueues_the_push(self):
 		from frappe.utils.background_jobs import get_queue
