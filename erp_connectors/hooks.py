@@ -27,6 +27,7 @@ scheduler_events = {
 	"cron": {
 		# Due retries, events whose enqueue was lost, and workers that died mid-event.
 		"* * * * *": ["erp_connectors.connectors.processing.sweep"],
+		"*/15 * * * *": ["erp_connectors.shopify_connector.integration.poll_all_stores"],
 	},
 	"hourly": ["erp_connectors.shipping_connector.shipment_actions.poll_tracking"],
 }

@@ -4,27 +4,13 @@ fulfillment, and a label bought later adds its tracking to that fulfillment."""
 import frappe
 
 from erp_connectors.connectors import call_log
-from erp_connectors.connectors.budget import budget_for
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.shopify_connector.fulfillment import push_fulfillment, update_tracking
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
+from erp_connectors.shopify_connector.integration import client_for
 
 FULFILLMENT = "fulfillment"
 FULFILLMENT_ID = "fulfillment_id"
-
-
-def client_for(store) -> ShopifyGraphQL:
-	return ShopifyGraphQL(
-		store.shop_domain,
-		store.get_password("access_token"),
-		api_version=store.api_version,
-		base_url=store.base_url or None,
-		budget=budget_for(
-			"Shopify Store", store.name, store.api_bucket_size or 1000, store.api_restore_rate or 100
-		),
-		log_call=call_log.sink_for("Shopify Store", store.name),
-	)
 
 
 def on_delivery_note_submit(doc, method=None):

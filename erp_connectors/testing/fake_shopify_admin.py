@@ -5,6 +5,8 @@ points a second; a query that costs more than what is available gets a THROTTLED
 error (with HTTP 200, as Shopify may send it) and `extensions.cost` on every answer.
 """
 
+import base64
+import re
 import threading
 import time
 
@@ -24,6 +26,7 @@ class FakeShopifyAdmin(FakeService):
 		self.bucket_lock = threading.Lock()
 		self.fulfillment_orders: dict[str, list[dict]] = {}
 		self.fulfillments: list[dict] = []
+		self.orders: list[dict] = []  # GraphQL Order nodes
 		self.throttled = 0
 
 	def authenticate(self, request):
@@ -34,8 +37,11 @@ class FakeShopifyAdmin(FakeService):
 	def error_response(self, status, message):
 		return Response(status, {"errors": message})
 
-	def add_order(self, order: dict):
-		"""Open one fulfillment order for a REST-shaped order payload (as webhooks carry)."""
+	def add_order(self, order: dict, updated_at: str = "2026-11-22T10:00:00Z"):
+		"""Keep a REST-shaped order payload (as webhooks carry) as a GraphQL Order, with one open
+		fulfillment order."""
+		self.orders = [o for o in self.orders if o["legacyResourceId"] != str(order["id"])]
+		self.orders.append(graphql_order(order, updated_at))
 		lines = [
 			{
 				"id": f"gid://shopify/FulfillmentOrderLineItem/{line['id']}",
@@ -44,13 +50,16 @@ class FakeShopifyAdmin(FakeService):
 			}
 			for line in order["line_items"]
 		]
-		self.fulfillment_orders[f"gid://shopify/Order/{order['id']}"] = [
-			{
-				"id": f"gid://shopify/FulfillmentOrder/{order['id']}",
-				"status": "OPEN",
-				"lineItems": {"nodes": lines},
-			}
-		]
+		self.fulfillment_orders.setdefault(
+			f"gid://shopify/Order/{order['id']}",
+			[
+				{
+					"id": f"gid://shopify/FulfillmentOrder/{order['id']}",
+					"status": "OPEN",
+					"lineItems": {"nodes": lines},
+				}
+			],
+		)
 
 	def _spend(self, cost: float) -> dict | None:
 		with self.bucket_lock:
@@ -77,7 +86,9 @@ class FakeShopifyAdmin(FakeService):
 	def graphql(self, request):
 		body = request.json() or {}
 		query, variables = body.get("query") or "", body.get("variables") or {}
-		if "fulfillmentTrackingInfoUpdate" in query:
+		if re.search(r"\borders\(", query):
+			cost, handler = 60, self._orders
+		elif "fulfillmentTrackingInfoUpdate" in query:
 			cost, handler = 10, self._tracking_update
 		elif "fulfillmentCreate" in query:
 			cost, handler = 10, self._fulfillment_create
@@ -90,6 +101,18 @@ class FakeShopifyAdmin(FakeService):
 			errors = [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
 			return Response(200, {"errors": errors, "extensions": throttled})
 		return Response(200, {"data": handler(variables), "extensions": self._cost(cost, cost)})
+
+	def _orders(self, variables):
+		since = re.search(r"updated_at:>'([^']+)'", variables.get("query") or "")
+		nodes = sorted(
+			(o for o in self.orders if not since or o["updatedAt"] > since.group(1)),
+			key=lambda o: o["updatedAt"],
+		)
+		start = int(base64.b64decode(variables["after"]).decode()) if variables.get("after") else 0
+		page = nodes[start : start + 50]
+		end = start + len(page)
+		cursor = base64.b64encode(str(end).encode()).decode()
+		return {"orders": {"nodes": page, "pageInfo": {"hasNextPage": end < len(nodes), "endCursor": cursor}}}
 
 	def _fulfillment_orders(self, variables):
 		nodes = self.fulfillment_orders.get(variables.get("id"))
@@ -147,3 +170,93 @@ class FakeShopifyAdmin(FakeService):
 		record["trackingInfo"] = [variables.get("tracking") or {}]
 		fulfillment = {"id": record["id"], "trackingInfo": record["trackingInfo"]}
 		return {"fulfillmentTrackingInfoUpdate": {"fulfillment": fulfillment, "userErrors": []}}
+
+
+def _money(amount, currency):
+	return {"shopMoney": {"amount": str(amount), "currencyCode": currency}} if amount is not None else None
+
+
+def _shop_amount(obj: dict, field: str):
+	money = (obj.get(f"{field}_set") or {}).get("shop_money")
+	return money["amount"] if money else obj.get(field)
+
+
+def _taxes(lines, currency):
+	return [
+		{"title": t["title"], "rate": t.get("rate"), "priceSet": _money(_shop_amount(t, "price"), currency)}
+		for t in lines or []
+	]
+
+
+def _allocations(allocations, currency):
+	return [{"allocatedAmountSet": _money(_shop_amount(a, "amount"), currency)} for a in allocations or []]
+
+
+def _address(address):
+	if not address:
+		return None
+	keys = ("address1", "address2", "city", "province", "zip", "country", "phone", "name", "company")
+	return {**{k: address.get(k) for k in keys}, "countryCodeV2": address.get("country_code")}
+
+
+def graphql_order(order: dict, updated_at: str) -> dict:
+	"""How the Admin GraphQL API presents a REST-shaped order (the fields our poll asks for)."""
+	currency = order["currency"]
+	customer = order.get("customer")
+	return {
+		"id": f"gid://shopify/Order/{order['id']}",
+		"legacyResourceId": str(order["id"]),
+		"name": order["name"],
+		"currencyCode": currency,
+		"processedAt": order.get("processed_at"),
+		"createdAt": order.get("created_at"),
+		"updatedAt": updated_at,
+		"taxesIncluded": order.get("taxes_included"),
+		"test": order.get("test"),
+		"cancelledAt": order.get("cancelled_at"),
+		"cancelReason": (order.get("cancel_reason") or "").upper() or None,
+		"email": order.get("email"),
+		"totalPriceSet": _money(_shop_amount(order, "total_price"), currency),
+		"totalTaxSet": _money(_shop_amount(order, "total_tax"), currency),
+		"totalDiscountsSet": _money(_shop_amount(order, "total_discounts"), currency),
+		"taxLines": _taxes(order.get("tax_lines"), currency),
+		"customer": {
+			"legacyResourceId": str(customer["id"]),
+			"email": customer.get("email"),
+			"firstName": customer.get("first_name"),
+			"lastName": customer.get("last_name"),
+			"phone": customer.get("phone"),
+		}
+		if customer
+		else None,
+		"billingAddress": _address(order.get("billing_address")),
+		"shippingAddress": _address(order.get("shipping_address")),
+		"lineItems": {
+			"nodes": [
+				{
+					"id": f"gid://shopify/LineItem/{line['id']}",
+					"sku": line.get("sku"),
+					"title": line.get("title"),
+					"quantity": line.get("quantity"),
+					"variant": {"legacyResourceId": str(line["variant_id"])}
+					if line.get("variant_id")
+					else None,
+					"originalUnitPriceSet": _money(_shop_amount(line, "price"), currency),
+					"taxLines": _taxes(line.get("tax_lines"), currency),
+					"discountAllocations": _allocations(line.get("discount_allocations"), currency),
+				}
+				for line in order.get("line_items") or []
+			]
+		},
+		"shippingLines": {
+			"nodes": [
+				{
+					"title": line.get("title"),
+					"originalPriceSet": _money(_shop_amount(line, "price"), currency),
+					"taxLines": _taxes(line.get("tax_lines"), currency),
+					"discountAllocations": _allocations(line.get("discount_allocations"), currency),
+				}
+				for line in order.get("shipping_lines") or []
+			]
+		},
+	}
