@@ -74,6 +74,40 @@ def order_of(
 	}
 
 
+def taxed_discounted_order():
+	return order_of(
+		[line(1, "33.33", 3, taxes=[("State Tax", "6.53")], discounts=["10.00"])],
+		shipping=[
+			{
+				"title": "Ground",
+				"price": "10.00",
+				"tax_lines": [{"title": "State Tax", "price": "0.73"}],
+				"discount_allocations": [],
+			}
+		],
+		total="107.25",
+		total_tax="7.26",
+		total_discounts="10.00",
+	)
+
+
+def tax_inclusive_order():
+	return order_of(
+		[line(1, "119.00", 2, taxes=[("GST", "38.00")]), line(2, "11.90", 1, taxes=[("GST", "1.90")])],
+		shipping=[
+			{
+				"title": "Express",
+				"price": "5.95",
+				"tax_lines": [{"title": "GST", "price": "0.95"}],
+				"discount_allocations": [],
+			}
+		],
+		total="255.85",
+		total_tax="40.85",
+		included=True,
+	)
+
+
 def test_official_sample_lands_on_total_price():
 	order = sample()
 	doc = build(order)
@@ -93,20 +127,7 @@ def test_official_sample_lands_on_total_price():
 
 
 def test_tax_exclusive_with_line_discount_and_uneven_split():
-	order = order_of(
-		[line(1, "33.33", 3, taxes=[("State Tax", "6.53")], discounts=["10.00"])],
-		shipping=[
-			{
-				"title": "Ground",
-				"price": "10.00",
-				"tax_lines": [{"title": "State Tax", "price": "0.73"}],
-				"discount_allocations": [],
-			}
-		],
-		total="107.25",
-		total_tax="7.26",
-		total_discounts="10.00",
-	)
+	order = taxed_discounted_order()
 	doc = build(order)
 	# 99.99 - 10.00 = 89.99 over 3 units has no exact unit rate, so: 1 x 29.99 + 2 x 30.00
 	assert [(i["qty"], i["rate"]) for i in doc["items"]] == [(1, Decimal("29.99")), (2, Decimal("30.00"))]
@@ -115,20 +136,7 @@ def test_tax_exclusive_with_line_discount_and_uneven_split():
 
 
 def test_tax_inclusive_prices_are_netted_and_taxes_added_back():
-	order = order_of(
-		[line(1, "119.00", 2, taxes=[("GST", "38.00")]), line(2, "11.90", 1, taxes=[("GST", "1.90")])],
-		shipping=[
-			{
-				"title": "Express",
-				"price": "5.95",
-				"tax_lines": [{"title": "GST", "price": "0.95"}],
-				"discount_allocations": [],
-			}
-		],
-		total="255.85",
-		total_tax="40.85",
-		included=True,
-	)
+	order = tax_inclusive_order()
 	doc = build(order)
 	assert [(i["qty"], i["rate"]) for i in doc["items"]] == [(2, Decimal("100.00")), (1, Decimal("10.00"))]
 	assert [t["tax_amount"] for t in doc["taxes"]] == [Decimal("5.00"), Decimal("40.85")]

@@ -10,30 +10,22 @@ from erp_connectors.shopify_connector import mapping
 from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
 from erp_connectors.shopify_connector.reconcile import orders_updated_since, rest_order
 from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin, graphql_order
-from tests.shopify.test_order_mapping import SETTINGS, items_for, line, order_of
+from tests.shopify.test_order_mapping import (
+	SETTINGS,
+	items_for,
+	line,
+	order_of,
+	tax_inclusive_order,
+	taxed_discounted_order,
+)
 
 DATA = Path(__file__).parent.parent / "data"
 SAMPLE = json.loads((DATA / "shopify_webhook_orders_create_2026-04_docs_sample.json").read_text())
 
 CASES = {
 	"official sample": SAMPLE,
-	"tax exclusive, discounted": order_of(
-		[line(1, "33.33", 3, taxes=[("State Tax", "6.53")], discounts=["10.00"])],
-		shipping=[
-			{
-				"title": "Ground",
-				"price": "10.00",
-				"tax_lines": [{"title": "State Tax", "price": "0.73"}],
-				"discount_allocations": [],
-			}
-		],
-		total="107.25",
-		total_tax="7.26",
-		total_discounts="10.00",
-	),
-	"tax inclusive": order_of(
-		[line(1, "119.00", 2, taxes=[("GST", "38.00")])], total="238.00", total_tax="38.00", included=True
-	),
+	"tax exclusive, discounted": taxed_discounted_order(),
+	"tax inclusive": tax_inclusive_order(),
 	"yen": order_of([line(1, "1000", 3, discounts=["1"])], total="2999", currency="JPY"),
 }
 
