@@ -27,6 +27,8 @@ class FakeShopifyAdmin(FakeService):
 		self.fulfillment_orders: dict[str, list[dict]] = {}
 		self.fulfillments: list[dict] = []
 		self.orders: list[dict] = []  # GraphQL Order nodes
+		self.shop_domain = "acme.myshopify.com"
+		self.subscriptions: list[dict] = []
 		self.throttled = 0
 
 	def authenticate(self, request):
@@ -86,7 +88,11 @@ class FakeShopifyAdmin(FakeService):
 	def graphql(self, request):
 		body = request.json() or {}
 		query, variables = body.get("query") or "", body.get("variables") or {}
-		if re.search(r"\borders\(", query):
+		if "webhookSubscriptionCreate" in query:
+			cost, handler = 10, self._subscribe
+		elif re.search(r"\bshop\s*\{", query):
+			cost, handler = 2, self._shop
+		elif re.search(r"\borders\(", query):
 			cost, handler = 60, self._orders
 		elif "fulfillmentTrackingInfoUpdate" in query:
 			cost, handler = 10, self._tracking_update
@@ -101,6 +107,32 @@ class FakeShopifyAdmin(FakeService):
 			errors = [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
 			return Response(200, {"errors": errors, "extensions": throttled})
 		return Response(200, {"data": handler(variables), "extensions": self._cost(cost, cost)})
+
+	def _shop(self, variables):
+		plan = {"displayName": "Basic"}
+		return {
+			"shop": {"name": "Acme", "myshopifyDomain": self.shop_domain, "currencyCode": "USD", "plan": plan}
+		}
+
+	def _subscribe(self, variables):
+		url, topic = variables.get("url") or "", variables.get("topic")
+		if not url.startswith("https://") and not url.startswith("http://"):
+			errors = [{"field": ["webhookSubscription", "callbackUrl"], "message": "Address is invalid"}]
+			return {"webhookSubscriptionCreate": {"webhookSubscription": None, "userErrors": errors}}
+		if any(s["topic"] == topic and s["url"] == url for s in self.subscriptions):
+			errors = [
+				{
+					"field": ["webhookSubscription", "callbackUrl"],
+					"message": "Address for this topic has already been taken",
+				}
+			]
+			return {"webhookSubscriptionCreate": {"webhookSubscription": None, "userErrors": errors}}
+		subscription = {
+			"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}",
+			"topic": topic,
+		}
+		self.subscriptions.append({**subscription, "url": url})
+		return {"webhookSubscriptionCreate": {"webhookSubscription": subscription, "userErrors": []}}
 
 	def _orders(self, variables):
 		since = re.search(r"updated_at:>'([^']+)'", variables.get("query") or "")

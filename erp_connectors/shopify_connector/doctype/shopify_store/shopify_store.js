@@ -1,11 +1,44 @@
+const STORE_ACTIONS = "erp_connectors.shopify_connector.store_actions";
+
 frappe.ui.form.on("Shopify Store", {
 	refresh(frm) {
 		const url = `${window.location.origin}/api/method/erp_connectors.shopify_connector.integration.webhook`;
 		frm.set_intro(
-			__("Point this store's webhooks (orders/create, orders/updated, orders/paid, orders/cancelled, app/uninstalled) at {0}", [
+			__("Shopify sends webhooks to {0}. Register Webhooks subscribes every topic we handle.", [
 				`<code>${frappe.utils.escape_html(url)}</code>`,
 			]),
 			"blue"
+		);
+		if (frm.is_new()) return;
+		const call = (method, args = {}) =>
+			frappe.call({ method: `${STORE_ACTIONS}.${method}`, args: { store: frm.doc.name, ...args }, freeze: true });
+		const group = __("Shopify");
+		frm.add_custom_button(
+			__("Test Connection"),
+			() =>
+				call("test_connection").then(({ message }) =>
+					frappe.msgprint(__("Connected to {0} ({1}, plan {2}).", [message.name, message.myshopifyDomain, message.plan.displayName]))
+				),
+			group
+		);
+		frm.add_custom_button(
+			__("Register Webhooks"),
+			() =>
+				call("register_webhooks").then(({ message }) =>
+					frappe.msgprint(
+						__("Subscribed: {0}. Already subscribed: {1}.", [message.created.join(", ") || "-", message.existing.join(", ") || "-"])
+					)
+				),
+			group
+		);
+		frm.add_custom_button(__("Sync Now"), () => call("sync_now").then(() => frappe.show_alert(__("Sync queued"))), group);
+		frm.add_custom_button(
+			__("Backfill Orders Since"),
+			() =>
+				frappe.prompt({ fieldtype: "Date", fieldname: "since", label: __("Orders changed since"), reqd: 1 }, ({ since }) =>
+					call("backfill_since", { since }).then(() => frm.reload_doc())
+				),
+			group
 		);
 	},
 });

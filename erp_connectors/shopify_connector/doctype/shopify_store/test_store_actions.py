@@ -1,0 +1,56 @@
+"""Shopify Store buttons against the fake Admin API."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from erp_connectors.shopify_connector import store_actions
+from erp_connectors.shopify_connector.bench_fixtures import SHOP, ensure_store
+from erp_connectors.shopify_connector.handlers import HANDLERS
+from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
+
+
+class TestStoreActions(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456").start()
+		cls.shopify.shop_domain = SHOP
+		ensure_store(base_url=cls.shopify.url)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.shopify.stop()
+		super().tearDownClass()
+
+	def test_connection_names_the_shop(self):
+		shop = store_actions.test_connection(SHOP)
+		self.assertEqual(shop["myshopifyDomain"], SHOP)
+
+	def test_a_token_of_another_shop_is_refused(self):
+		self.shopify.shop_domain = "someone-else.myshopify.com"
+		try:
+			with self.assertRaises(frappe.ValidationError):
+				store_actions.test_connection(SHOP)
+		finally:
+			self.shopify.shop_domain = SHOP
+
+	def test_register_webhooks_subscribes_every_handled_topic_once(self):
+		self.shopify.subscriptions.clear()
+		first = store_actions.register_webhooks(SHOP)
+		self.assertEqual(sorted(first["created"]), sorted(t.upper().replace("/", "_") for t in HANDLERS))
+		self.assertTrue(
+			first["url"].endswith("/api/method/erp_connectors.shopify_connector.integration.webhook")
+		)
+		self.assertEqual({s["url"] for s in self.shopify.subscriptions}, {first["url"]})
+		second = store_actions.register_webhooks(SHOP)
+		self.assertEqual((second["created"], sorted(second["existing"])), ([], sorted(first["created"])))
+		self.assertEqual(len(self.shopify.subscriptions), len(HANDLERS))
+
+	def test_backfill_moves_the_cursor_back_and_queues_a_poll(self):
+		from frappe.utils.background_jobs import is_job_enqueued
+
+		store_actions.backfill_since(SHOP, "2026-01-01")
+		self.assertEqual(
+			str(frappe.db.get_value("Shopify Store", SHOP, "orders_synced_until")), "2026-01-01 00:00:00"
+		)
+		self.assertTrue(is_job_enqueued(f"shopify_poll::{SHOP}"))

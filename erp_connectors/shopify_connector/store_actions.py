@@ -1,0 +1,84 @@
+"""Desk buttons on a Shopify Store: Test Connection, Register Webhooks, Sync Now, Backfill Since."""
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, get_url
+
+from erp_connectors.connectors.errors import ConnectorError, PermanentError
+from erp_connectors.shopify_connector.graphql_client import user_errors
+from erp_connectors.shopify_connector.handlers import HANDLERS
+from erp_connectors.shopify_connector.integration import client_for
+
+WEBHOOK_METHOD = "/api/method/erp_connectors.shopify_connector.integration.webhook"
+
+SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode plan { displayName } } }"
+
+SUBSCRIBE = """
+mutation Subscribe($topic: WebhookSubscriptionTopic!, $url: URL!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {callbackUrl: $url, format: JSON}) {
+    webhookSubscription { id topic }
+    userErrors { field message }
+  }
+}
+"""
+
+
+def _store(name: str):
+	frappe.has_permission("Shopify Store", "write", name, throw=True)
+	return frappe.get_doc("Shopify Store", name)
+
+
+def _remote(call):
+	try:
+		return call()
+	except ConnectorError as error:
+		frappe.throw(frappe.utils.escape_html(error.remote_message), title=_("Shopify"))
+
+
+@frappe.whitelist(methods=["POST"])
+def test_connection(store: str):
+	doc = _store(store)
+	shop = _remote(lambda: client_for(doc).execute(SHOP_QUERY, cost=2))["shop"]
+	if shop["myshopifyDomain"] != doc.shop_domain:
+		frappe.throw(
+			_("This token belongs to {0}, not {1}.").format(shop["myshopifyDomain"], doc.shop_domain)
+		)
+	return shop
+
+
+@frappe.whitelist(methods=["POST"])
+def register_webhooks(store: str):
+	"""Subscribe every topic we handle to this site's endpoint (GraphQL webhookSubscriptionCreate)."""
+	doc = _store(store)
+	client, url = client_for(doc), get_url(WEBHOOK_METHOD)
+	created, existing = [], []
+	for topic in HANDLERS:
+		enum = topic.upper().replace("/", "_")
+		result = _remote(lambda enum=enum: client.execute(SUBSCRIBE, {"topic": enum, "url": url}, cost=10))
+		try:
+			user_errors(result["webhookSubscriptionCreate"])
+			created.append(enum)
+		except PermanentError as error:
+			if "already been taken" not in error.remote_message:
+				frappe.throw(frappe.utils.escape_html(error.remote_message), title=_("Shopify"))
+			existing.append(enum)  # registering twice is harmless
+	return {"url": url, "created": created, "existing": existing}
+
+
+@frappe.whitelist(methods=["POST"])
+def sync_now(store: str):
+	_store(store)
+	frappe.enqueue(
+		"erp_connectors.shopify_connector.integration.poll_store",
+		job_id=f"shopify_poll::{store}",
+		deduplicate=True,
+		store_name=store,
+	)
+
+
+@frappe.whitelist(methods=["POST"])
+def backfill_since(store: str, since: str):
+	"""Re-read every order changed since a date; known orders stay as they are (links), missing ones import."""
+	_store(store)
+	frappe.db.set_value("Shopify Store", store, "orders_synced_until", get_datetime(since))
+	sync_now(store)
