@@ -179,7 +179,10 @@ class FakeService:
 			if fault.retry_after is not None:
 				response.headers["Retry-After"] = str(fault.retry_after)
 		else:
-			response = self._route(request)
+			try:
+				response = self._route(request)
+			except Exception as error:  # a broken fake should fail loudly, not drop the connection
+				response = self.error_response(500, f"Fake crashed: {type(error).__name__}: {error}")
 		self._write(handler, response)
 
 	def _route(self, request: Request) -> Response:

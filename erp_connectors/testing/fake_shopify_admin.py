@@ -29,6 +29,12 @@ class FakeShopifyAdmin(FakeService):
 		self.orders: list[dict] = []  # GraphQL Order nodes
 		self.shop_domain = "acme.myshopify.com"
 		self.subscriptions: list[dict] = []
+		self.inventory: dict = {}  # (inventory item gid, location gid) -> available quantity
+		self.idempotency: dict = {}  # key -> (input, first result)
+		self.mutation_calls = 0
+		self.points_spent = 0.0
+		# The legacy REST API's leaky bucket (40 requests, leaking 2/s), for the anchor comparison.
+		self.rest_bucket, self.rest_updated = 0.0, time.monotonic()
 		self.throttled = 0
 
 	def authenticate(self, request):
@@ -72,6 +78,7 @@ class FakeShopifyAdmin(FakeService):
 				self.throttled += 1
 				return self._cost(cost, None)
 			self.available -= cost
+			self.points_spent += cost
 			return None
 
 	def _cost(self, requested, actual):
@@ -84,11 +91,38 @@ class FakeShopifyAdmin(FakeService):
 			"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": status}
 		}
 
+	@route("GET", r"/admin/api/(?P<version>[\w-]+)/inventory_levels\.json")
+	def rest_inventory_levels(self, request):
+		return self._rest(lambda: {"inventory_levels": []})
+
+	@route("POST", r"/admin/api/(?P<version>[\w-]+)/inventory_levels/set\.json")
+	def rest_set_level(self, request):
+		return self._rest(lambda: {"inventory_level": request.json()})
+
+	def _rest(self, body):
+		with self.bucket_lock:
+			now = time.monotonic()
+			self.rest_bucket = max(0.0, self.rest_bucket - (now - self.rest_updated) * 2.0)
+			self.rest_updated = now
+			if self.rest_bucket + 1 > 40:
+				return Response(
+					429,
+					{
+						"errors": "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+					},
+					{"Retry-After": "1.0"},
+				)
+			self.rest_bucket += 1
+			used = int(self.rest_bucket)
+		return Response(200, body(), {"X-Shopify-Shop-Api-Call-Limit": f"{used}/40"})
+
 	@route("POST", r"/admin/api/(?P<version>[\w-]+)/graphql\.json")
 	def graphql(self, request):
 		body = request.json() or {}
 		query, variables = body.get("query") or "", body.get("variables") or {}
-		if "webhookSubscriptionCreate" in query:
+		if "inventorySetQuantities" in query:
+			cost, handler = 10, self._set_quantities
+		elif "webhookSubscriptionCreate" in query:
 			cost, handler = 10, self._subscribe
 		elif re.search(r"\bshop\s*\{", query):
 			cost, handler = 2, self._shop
@@ -107,6 +141,76 @@ class FakeShopifyAdmin(FakeService):
 			errors = [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
 			return Response(200, {"errors": errors, "extensions": throttled})
 		return Response(200, {"data": handler(variables), "extensions": self._cost(cost, cost)})
+
+	def _set_quantities(self, variables):
+		"""inventorySetQuantities with the 250 cap, compare-and-set and the @idempotent key."""
+		payload, key = variables.get("input") or {}, variables.get("key")
+		if not key:
+			return self._inventory_errors(
+				[
+					{
+						"field": None,
+						"message": "An idempotency key is required.",
+						"code": "IDEMPOTENCY_KEY_REQUIRED",
+					}
+				]
+			)
+		if key in self.idempotency:
+			first_input, first_result = self.idempotency[key]
+			if first_input != payload:
+				return self._inventory_errors(
+					[
+						{
+							"field": None,
+							"message": "Key reused with other input.",
+							"code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+						}
+					]
+				)
+			return first_result
+		quantities = payload.get("quantities") or []
+		if len(quantities) > 250:
+			return self._inventory_errors(
+				[
+					{
+						"field": ["input", "quantities"],
+						"message": "Too many quantities (max 250).",
+						"code": "INVALID",
+					}
+				]
+			)
+		errors = []
+		for index, quantity in enumerate(quantities):
+			path = ["input", "quantities", str(index), "changeFromQuantity"]
+			if "changeFromQuantity" not in quantity:
+				errors.append({"field": path, "message": "changeFromQuantity is required", "code": "INVALID"})
+				continue
+			current = self.inventory.get((quantity["inventoryItemId"], quantity["locationId"]))
+			if quantity["changeFromQuantity"] is not None and current != quantity["changeFromQuantity"]:
+				message = "The specified compare quantity does not match the current quantity."
+				errors.append({"field": path, "message": message, "code": "CHANGE_FROM_QUANTITY_STALE"})
+		if not errors:  # all or nothing
+			for quantity in quantities:
+				self.inventory[(quantity["inventoryItemId"], quantity["locationId"])] = quantity["quantity"]
+		self.mutation_calls += 1
+		result = (
+			self._inventory_errors(errors)
+			if errors
+			else {
+				"inventorySetQuantities": {
+					"inventoryAdjustmentGroup": {
+						"id": f"gid://shopify/InventoryAdjustmentGroup/{self.mutation_calls}"
+					},
+					"userErrors": [],
+				}
+			}
+		)
+		self.idempotency[key] = (payload, result)
+		return result
+
+	@staticmethod
+	def _inventory_errors(errors):
+		return {"inventorySetQuantities": {"inventoryAdjustmentGroup": None, "userErrors": errors}}
 
 	def _shop(self, variables):
 		plan = {"displayName": "Basic"}
