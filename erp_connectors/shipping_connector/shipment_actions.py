@@ -4,12 +4,11 @@ Thin: each reads the documents, builds the carrier clients and hands over to `sy
 A carrier's own error message reaches the user verbatim.
 """
 
-import functools
-
 import frappe
 from frappe import _
 
 from erp_connectors.connectors import call_log
+from erp_connectors.connectors.desk import user_facing
 from erp_connectors.connectors.errors import ConnectorError
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
@@ -37,22 +36,6 @@ FLAT_RATE_FIELDS = (
 	"transit_days",
 	"billing_number",
 )
-
-
-def user_facing(method):
-	"""Turn a connector error into a message box with the remote's own words; never a traceback."""
-
-	@functools.wraps(method)
-	def wrapper(*args, **kwargs):
-		try:
-			return method(*args, **kwargs)
-		except ConnectorError as error:
-			frappe.db.rollback()
-			frappe.throw(frappe.utils.escape_html(error.remote_message), title=_("Carrier"))
-		finally:
-			call_log.flush()
-
-	return wrapper
 
 
 def account_settings(account: str) -> dict:
@@ -93,7 +76,7 @@ def enabled_accounts(company: str | None) -> list[str]:
 
 
 @frappe.whitelist()
-@user_facing
+@user_facing("Carrier")
 def get_rates(shipment: str, is_return: int = 0):
 	frappe.has_permission("Shipment", "read", shipment, throw=True)
 	doc, carrier_shipment_ = carrier_shipment(shipment, is_return=bool(int(is_return)))
@@ -104,7 +87,7 @@ def get_rates(shipment: str, is_return: int = 0):
 
 
 @frappe.whitelist(methods=["POST"])
-@user_facing
+@user_facing("Carrier")
 def buy_label(shipment: str, rate, is_return: int = 0):
 	frappe.has_permission("Shipment", "write", shipment, throw=True)
 	rate = Rate.from_dict(frappe.parse_json(rate))
@@ -130,7 +113,7 @@ def buy_label(shipment: str, rate, is_return: int = 0):
 
 
 @frappe.whitelist(methods=["POST"])
-@user_facing
+@user_facing("Carrier")
 def void_label(shipment: str):
 	frappe.has_permission("Shipment", "write", shipment, throw=True)
 	account = _label_account(shipment)
@@ -142,7 +125,7 @@ def void_label(shipment: str):
 
 
 @frappe.whitelist(methods=["POST"])
-@user_facing
+@user_facing("Carrier")
 def track(shipment: str):
 	frappe.has_permission("Shipment", "read", shipment, throw=True)
 	account = _label_account(shipment)

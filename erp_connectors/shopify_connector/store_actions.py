@@ -4,7 +4,8 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, get_url
 
-from erp_connectors.connectors.errors import ConnectorError, PermanentError
+from erp_connectors.connectors.desk import user_facing
+from erp_connectors.connectors.errors import PermanentError
 from erp_connectors.shopify_connector.graphql_client import user_errors
 from erp_connectors.shopify_connector.handlers import HANDLERS
 from erp_connectors.shopify_connector.integration import client_for
@@ -28,17 +29,11 @@ def _store(name: str):
 	return frappe.get_doc("Shopify Store", name)
 
 
-def _remote(call):
-	try:
-		return call()
-	except ConnectorError as error:
-		frappe.throw(frappe.utils.escape_html(error.remote_message), title=_("Shopify"))
-
-
 @frappe.whitelist(methods=["POST"])
+@user_facing("Shopify")
 def test_connection(store: str):
 	doc = _store(store)
-	shop = _remote(lambda: client_for(doc).execute(SHOP_QUERY, cost=2))["shop"]
+	shop = client_for(doc).execute(SHOP_QUERY, cost=2)["shop"]
 	if shop["myshopifyDomain"] != doc.shop_domain:
 		frappe.throw(
 			_("This token belongs to {0}, not {1}.").format(shop["myshopifyDomain"], doc.shop_domain)
@@ -47,6 +42,7 @@ def test_connection(store: str):
 
 
 @frappe.whitelist(methods=["POST"])
+@user_facing("Shopify")
 def register_webhooks(store: str):
 	"""Subscribe every topic we handle to this site's endpoint (GraphQL webhookSubscriptionCreate)."""
 	doc = _store(store)
@@ -54,13 +50,13 @@ def register_webhooks(store: str):
 	created, existing = [], []
 	for topic in HANDLERS:
 		enum = topic.upper().replace("/", "_")
-		result = _remote(lambda enum=enum: client.execute(SUBSCRIBE, {"topic": enum, "url": url}, cost=10))
+		result = client.execute(SUBSCRIBE, {"topic": enum, "url": url}, cost=10)
 		try:
 			user_errors(result["webhookSubscriptionCreate"])
 			created.append(enum)
 		except PermanentError as error:
 			if "already been taken" not in error.remote_message:
-				frappe.throw(frappe.utils.escape_html(error.remote_message), title=_("Shopify"))
+				raise
 			existing.append(enum)  # registering twice is harmless
 	return {"url": url, "created": created, "existing": existing}
 

@@ -29,7 +29,9 @@ def events(**filters):
 	)
 
 
-class TestWebhookIntake(FrappeTestCase):
+class TestSourceCase(FrappeTestCase):
+	"""Runs against the test webhook source, with no events left behind."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -41,6 +43,8 @@ class TestWebhookIntake(FrappeTestCase):
 	def tearDown(self):
 		delete_test_events()
 
+
+class TestWebhookIntake(TestSourceCase):
 	def receive(self, payload=None, **kwargs):
 		with patch_hooks(HOOK), webhook_request(payload, **kwargs):
 			response = intake.receive(SOURCE.name)
@@ -117,18 +121,7 @@ class TestWebhookIntake(FrappeTestCase):
 		self.assertEqual(len(events(remote_event_id="evt-race")), 1)
 
 
-class TestEventProcessing(FrappeTestCase):
-	@classmethod
-	def setUpClass(cls):
-		super().setUpClass()
-		ensure_test_account()
-
-	def setUp(self):
-		delete_test_events()
-
-	def tearDown(self):
-		delete_test_events()
-
+class TestEventProcessing(TestSourceCase):
 	def store(self, behaviour, event_id=None):
 		event = InboundEvent(
 			event_id=event_id or behaviour,

@@ -22,9 +22,15 @@ class TestStoreActions(FrappeTestCase):
 		cls.shopify.stop()
 		super().tearDownClass()
 
-	def test_connection_names_the_shop(self):
+	def test_connection_names_the_shop_and_logs_the_call(self):
+		frappe.db.delete("Connector Call Log", {"account": SHOP})
 		shop = store_actions.test_connection(SHOP)
 		self.assertEqual(shop["myshopifyDomain"], SHOP)
+		(log,) = frappe.get_all(
+			"Connector Call Log", filters={"account": SHOP}, fields=["status_code", "url"]
+		)
+		self.assertEqual(log.status_code, 200)
+		self.assertTrue(log.url.endswith("/graphql.json"))
 
 	def test_a_token_of_another_shop_is_refused(self):
 		self.shopify.shop_domain = "someone-else.myshopify.com"
