@@ -8,7 +8,14 @@ app_license = "mit"
 required_apps = ["frappe/erpnext"]
 
 
-doctype_js = {"Shipment": "public/js/shipment.js"}
+doctype_js = {
+	"Shipment": "public/js/shipment.js",
+	"Sales Invoice": "public/js/stripe_checkout.js",
+	"Payment Request": "public/js/stripe_checkout.js",
+}
+
+# A payments app installed after our Stripe Accounts still gets their Payment Gateways.
+after_migrate = ["erp_connectors.stripe_connector.payment_gateway.ensure_all"]
 
 doc_events = {
 	"Delivery Note": {
@@ -21,6 +28,7 @@ doc_events = {
 connector_sources = {
 	"Shopify": "erp_connectors.shopify_connector.integration.BINDING",
 	"Carrier": "erp_connectors.shipping_connector.integration.BINDING",
+	"Stripe": "erp_connectors.stripe_connector.integration.BINDING",
 }
 
 scheduler_events = {

@@ -51,7 +51,7 @@ def receive(source_name: str) -> Response:
 	try:
 		source.verify(body, headers, query, [s for s in secrets if s])
 	except SignatureError as error:
-		return reply(401, f"Signature rejected: {error}")
+		return reply(source.signature_rejected_status, f"Signature rejected: {error}")
 	try:
 		event = source.parse(body, headers)
 	except ValueError as error:

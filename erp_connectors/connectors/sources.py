@@ -45,6 +45,8 @@ class WebhookSource:
 	account_doctype: str = ""  # e.g. "Shopify Store"
 	secret_fields: tuple[str, ...] = ()  # Password fields on the account holding signing secrets
 	max_body_bytes: int = 2 * 1024 * 1024
+	# What a delivery with a bad signature is answered with. Stripe's own libraries answer 400.
+	signature_rejected_status: int = 401
 	handlers: Mapping[str, Handler] = {}
 
 	# Account fields the source needs before it can verify (e.g. a carrier account's provider).

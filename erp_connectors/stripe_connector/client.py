@@ -338,6 +338,9 @@ class StripeAccountClient:
 
 	# --- setup -------------------------------------------------------------------------------------
 
+	def list_webhook_endpoints(self) -> list[dict]:
+		return self._list_all("GET /v1/webhook_endpoints", self._stripe.v1.webhook_endpoints, {})
+
 	def create_webhook_endpoint(self, url: str, enabled_events: list[str], description: str = "") -> dict:
 		"""Register our endpoint. The answer holds the signing `secret`, shown by Stripe only this once."""
 		params = {"url": url, "enabled_events": sorted(enabled_events)}

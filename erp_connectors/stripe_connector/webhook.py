@@ -79,6 +79,7 @@ class StripeWebhookSource(WebhookSource):
 	secret_fields = ("webhook_secret",)
 	account_fields = ("mode",)
 	max_body_bytes = 1024 * 1024
+	signature_rejected_status = 400
 	handlers = HANDLERS
 
 	def __init__(

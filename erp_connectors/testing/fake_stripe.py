@@ -460,6 +460,10 @@ class FakeStripe(FakeService):
 		)
 		return Response(200, {**copy.deepcopy(endpoint), "secret": f"whsec_{uuid.uuid4().hex}"})
 
+	@route("GET", r"/v1/webhook_endpoints")
+	def list_webhook_endpoints(self, request):
+		return self._list(request, self.of_kind("webhook_endpoint"), "/v1/webhook_endpoints")
+
 	# --- what Stripe does on its own ---------------------------------------------------------------
 
 	def event(self, kind: str, obj: dict) -> dict:

@@ -1,0 +1,301 @@
+"""Stripe on real ERPNext: checkout from an invoice, signed webhooks, Payment Entries, refunds and payouts.
+
+The fake Stripe serves real HTTP on 127.0.0.1 and the `stripe` SDK talks to it; events
+are signed exactly as Stripe signs them and delivered through the WSGI endpoint.
+"""
+
+import time
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import flt
+
+from erp_connectors.connectors import processing
+from erp_connectors.stripe_connector import account_actions, checkout
+from erp_connectors.stripe_connector.bench_fixtures import (
+	ACCOUNT,
+	SECRET,
+	account_name,
+	deliver,
+	ensure_stripe_account,
+	entries,
+	make_invoice,
+	settle_earlier_balance,
+	stored_events,
+)
+from erp_connectors.testing.fake_stripe import FakeStripe
+
+
+class StripeBenchCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.fake = FakeStripe(api_key="sk_test_bench_4eC39HqLyjWDarjtT1zdp7dc").start()
+		ensure_stripe_account(cls.fake)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.fake.stop()
+		super().tearDownClass()
+
+	def checkout(self, doctype, name):
+		return checkout.create_checkout(doctype, name)
+
+	def deliver_and_process(self, event, **options):
+		response = deliver(event, **options)
+		self.assertEqual(response.status_code, 200, response.get_data(as_text=True))
+		frappe.db.commit()  # end this connection's snapshot: the request stored the event on its own
+		for row in stored_events(event["id"]):
+			if row.status == "Queued":
+				processing.process_event(row.name)
+		return stored_events(event["id"])
+
+	def paid_invoice(self, amount=120.0):
+		invoice = make_invoice(amount)
+		session = self.checkout("Sales Invoice", invoice)
+		completed = self.fake.pay_checkout_session(session["session_id"])
+		return invoice, session, completed
+
+
+class TestStripeCheckoutToPayment(StripeBenchCase):
+	def test_invoice_checkout_then_signed_completion_gives_payment_entry_with_fee(self):
+		invoice = make_invoice(120.0)
+		session = self.checkout("Sales Invoice", invoice)
+		again = self.checkout("Sales Invoice", invoice)
+		self.assertEqual(again["session_id"], session["session_id"])  # idempotency key replayed
+		self.assertEqual(self.fake.created_sessions.count(session["session_id"]), 1)
+		created = self.fake.objects[session["session_id"]]
+		self.assertEqual((created["amount_total"], created["currency"]), (12000, "usd"))
+		self.assertEqual(created["metadata"]["sales_invoice"], invoice)
+
+		completed = self.fake.pay_checkout_session(session["session_id"])
+		[event] = self.deliver_and_process(completed)
+		self.assertEqual(event.status, "Processed", event.last_error)
+
+		intent = self.fake.objects[session["session_id"]]["payment_intent"]
+		[name] = entries(intent, "Receive")
+		entry = frappe.get_doc("Payment Entry", name)
+		fee = flt((12000 * 0.029 + 30) // 1 / 100, 2)  # the fake's 2.9% + 30c, rounded as Stripe does
+		self.assertEqual(entry.paid_to, account_name("clearing_account"))
+		self.assertAlmostEqual(entry.paid_amount, 120.0 - fee, places=2)
+		self.assertEqual(
+			[(d.account, flt(d.amount, 2)) for d in entry.deductions], [(account_name("fee_account"), fee)]
+		)
+		self.assertEqual(
+			[(r.reference_name, flt(r.allocated_amount, 2)) for r in entry.references], [(invoice, 120.0)]
+		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "status"), "Paid")
+
+	def test_payment_request_checkout_marks_the_request_paid(self):
+		from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request
+
+		invoice = make_invoice(75.5)
+		request = make_payment_request(
+			dt="Sales Invoice", dn=invoice, submit_doc=1, mute_email=1, return_doc=1
+		)
+		frappe.db.commit()
+		session = self.checkout("Payment Request", request.name)
+		self.assertEqual(frappe.db.get_value("Payment Request", request.name, "payment_url"), session["url"])
+		self.assertEqual(self.fake.objects[session["session_id"]]["amount_total"], 7550)
+
+		[event] = self.deliver_and_process(self.fake.pay_checkout_session(session["session_id"]))
+		self.assertEqual(event.status, "Processed", event.last_error)
+		intent = self.fake.objects[session["session_id"]]["payment_intent"]
+		[name] = entries(intent, "Receive")
+		self.assertEqual(frappe.get_doc("Payment Entry", name).references[0].payment_request, request.name)
+		self.assertEqual(frappe.db.get_value("Payment Request", request.name, "status"), "Paid")
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "status"), "Paid")
+
+	def test_checkout_refuses_a_paid_invoice_and_names_why(self):
+		invoice, _, completed = self.paid_invoice(30.0)
+		self.deliver_and_process(completed)
+		with self.assertRaisesRegex(frappe.ValidationError, "nothing outstanding"):
+			self.checkout("Sales Invoice", invoice)
+
+	def test_amount_mismatch_is_held_not_posted(self):
+		invoice = make_invoice(120.0)
+		session = self.checkout("Sales Invoice", invoice)
+		# The invoice is partly paid another way after the link was sent.
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+		cash = get_payment_entry("Sales Invoice", invoice)
+		cash.paid_amount = cash.received_amount = 20
+		cash.references[0].allocated_amount = 20
+		cash.reference_no, cash.reference_date = "cash-20", frappe.utils.nowdate()
+		cash.insert(ignore_permissions=True).submit()
+		frappe.db.commit()
+
+		[event] = self.deliver_and_process(self.fake.pay_checkout_session(session["session_id"]))
+		self.assertEqual(event.status, "Held")
+		self.assertIn("Nothing was posted", event.last_error)
+		self.assertIn("100.0 outstanding", event.last_error)
+		intent = self.fake.objects[session["session_id"]]["payment_intent"]
+		self.assertEqual(entries(intent), [])
+
+
+class TestStripeExactlyOnce(StripeBenchCase):
+	def test_event_three_times_and_refund_before_payment_post_each_amount_once(self):
+		invoice, session, completed = self.paid_invoice(200.0)
+		intent_id = self.fake.objects[session["session_id"]]["payment_intent"]
+		charge_id = self.fake.objects[intent_id]["latest_charge"]
+		refunded = self.fake.refund_charge(charge_id, amount=5000)  # a partial refund of 50.00
+
+		# The refund's event arrives first: the payment is posted from Stripe's current objects, then the refund.
+		[refund_event] = self.deliver_and_process(refunded)
+		self.assertEqual(refund_event.status, "Processed", refund_event.last_error)
+		for _ in range(3):
+			self.deliver_and_process(completed)
+		self.assertEqual(len(stored_events(completed["id"])), 1)
+		succeeded = self.fake.event("payment_intent.succeeded", self.fake.objects[intent_id])
+		self.deliver_and_process(succeeded)  # the same money described by another event
+		self.deliver_and_process(refunded)  # a redelivery of the refund changes nothing
+
+		[receive] = entries(intent_id, "Receive")
+		refund_id = self.fake.of_kind("refund")[-1]["id"]
+		[pay] = entries(refund_id, "Pay")
+		self.assertAlmostEqual(frappe.db.get_value("Payment Entry", pay, "paid_amount"), 50.0, places=2)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", invoice, "outstanding_amount"), 0)
+		statuses = {row.status for row in stored_events(completed["id"]) + stored_events(succeeded["id"])}
+		self.assertEqual(statuses, {"Processed"})
+		self.assertTrue(receive)
+
+	def test_payout_moves_the_net_from_clearing_to_bank(self):
+		settle_earlier_balance(self.fake)
+		_, session, completed = self.paid_invoice(80.0)
+		self.deliver_and_process(completed)
+		payout_event = self.fake.pay_out("usd")
+		payout = payout_event["data"]["object"]
+		[event] = self.deliver_and_process(payout_event)
+		self.assertEqual(event.status, "Processed", event.last_error)
+		journal = frappe.get_doc("Journal Entry", {"cheque_no": payout["id"], "docstatus": 1})
+		lines = {row.account: (flt(row.debit, 2), flt(row.credit, 2)) for row in journal.accounts}
+		net = flt(payout["amount"] / 100, 2)
+		self.assertEqual(net, flt(80.0 - (8000 * 0.029 + 30) // 1 / 100, 2))
+		self.assertEqual(lines[account_name("payout_bank")], (net, 0))
+		self.assertEqual(lines[account_name("clearing_account")], (0, net))
+		self.deliver_and_process(payout_event)
+		self.assertEqual(frappe.db.count("Journal Entry", {"cheque_no": payout["id"]}), 1)
+
+
+class TestStripeDisputesAndFailures(StripeBenchCase):
+	def test_dispute_flags_invoice_posts_withdrawal_and_fee_then_loss(self):
+		invoice, session, completed = self.paid_invoice(60.0)
+		self.deliver_and_process(completed)
+		intent_id = self.fake.objects[session["session_id"]]["payment_intent"]
+		charge_id = self.fake.objects[intent_id]["latest_charge"]
+		opened = self.fake.open_dispute(charge_id, fee=1500)
+		dispute_id = opened["data"]["object"]["id"]
+		[event] = self.deliver_and_process(opened)
+		self.assertEqual(event.status, "Processed", event.last_error)
+		withdrawal_id = self.fake.objects[dispute_id]["balance_transactions"][0]["id"]
+		journal = frappe.get_doc("Journal Entry", {"cheque_no": withdrawal_id, "docstatus": 1})
+		lines = {row.account: (flt(row.debit, 2), flt(row.credit, 2)) for row in journal.accounts}
+		self.assertEqual(lines[account_name("fee_account")], (15.0, 0))
+		self.assertEqual(lines[account_name("dispute_account")], (60.0, 0))
+		self.assertEqual(lines[account_name("clearing_account")], (0, 75.0))
+		comments = frappe.get_all(
+			"Comment",
+			filters={"reference_name": invoice, "content": ("like", f"%{dispute_id}%")},
+			pluck="content",
+		)
+		self.assertEqual(len(comments), 1)
+
+		[closed] = self.deliver_and_process(self.fake.close_dispute(dispute_id, "lost"))
+		self.assertEqual(closed.status, "Processed", closed.last_error)
+		loss = frappe.get_doc("Journal Entry", {"cheque_no": dispute_id, "docstatus": 1})
+		self.assertEqual(
+			{row.account: flt(row.credit, 2) for row in loss.accounts if row.credit},
+			{account_name("dispute_account"): 60.0},
+		)
+		self.assertEqual(flt(frappe.db.get_value("Sales Invoice", invoice, "outstanding_amount"), 2), 60.0)
+		self.deliver_and_process(self.fake.event("charge.dispute.closed", self.fake.objects[dispute_id]))
+		self.assertEqual(
+			frappe.db.count("Journal Entry", {"cheque_no": ("in", [dispute_id, withdrawal_id])}), 2
+		)
+
+	def test_failed_attempt_is_noted_on_the_payment_request(self):
+		from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request
+
+		invoice = make_invoice(42.0)
+		request = make_payment_request(
+			dt="Sales Invoice", dn=invoice, submit_doc=1, mute_email=1, return_doc=1
+		)
+		frappe.db.commit()
+		session = self.checkout("Payment Request", request.name)
+		metadata = self.fake.intent_metadata[session["session_id"]]
+		intent = self.fake.new(
+			"payment_intent",
+			amount=4200,
+			currency="usd",
+			status="requires_payment_method",
+			metadata=metadata,
+			last_payment_error={"code": "card_declined", "message": "Your card was declined."},
+		)
+		[event] = self.deliver_and_process(self.fake.event("payment_intent.payment_failed", intent))
+		self.assertEqual(event.status, "Processed", event.last_error)
+		notes = frappe.get_all(
+			"Comment",
+			filters={"reference_doctype": "Payment Request", "reference_name": request.name},
+			pluck="content",
+		)
+		self.assertTrue(any("Your card was declined." in text for text in notes), notes)
+		self.assertEqual(frappe.db.get_value("Payment Request", request.name, "status"), "Requested")
+
+
+class TestStripeWebhookRejections(StripeBenchCase):
+	def event(self):
+		return self.fake.event("payment_intent.succeeded", self.fake.of_kind("payment_intent")[0])
+
+	def assert_refused(self, response, event, text):
+		self.assertEqual(response.status_code, 400)
+		self.assertIn(text, response.get_data(as_text=True))
+		self.assertEqual(stored_events(event["id"]), [])
+
+	def test_replay_older_than_tolerance_is_400_and_not_stored(self):
+		event = self.event()
+		self.assert_refused(deliver(event, timestamp=int(time.time()) - 600), event, "tolerance")
+
+	def test_bad_signature_is_400_and_not_stored(self):
+		event = self.event()
+		self.assert_refused(deliver(event, secret="whsec_someone_else"), event, "No v1 signature")
+
+	def test_livemode_mismatch_is_rejected(self):
+		event = {**self.event(), "livemode": True}
+		self.assert_refused(deliver(event), event, "live")
+
+	def test_unknown_account_is_404(self):
+		event = self.event()
+		self.assertEqual(deliver(event, account="No Such Stripe").status_code, 404)
+
+
+class TestStripeAccountActions(StripeBenchCase):
+	def test_connection_checks_the_key_mode(self):
+		self.assertEqual(account_actions.test_connection(ACCOUNT)["livemode"], False)
+		frappe.db.set_value("Stripe Account", ACCOUNT, "mode", "Live")
+		try:
+			with self.assertRaisesRegex(frappe.ValidationError, "test-mode key"):
+				account_actions.test_connection(ACCOUNT)
+		finally:
+			frappe.db.set_value("Stripe Account", ACCOUNT, "mode", "Test")
+			frappe.db.commit()
+
+	def test_register_webhook_endpoint_saves_the_signing_secret(self):
+		try:
+			result = account_actions.register_webhook_endpoint(ACCOUNT)
+			self.assertFalse(result["existing"])
+			[endpoint] = [e for e in self.fake.of_kind("webhook_endpoint") if e["id"] == result["id"]]
+			self.assertIn(f"integration.webhook?account={ACCOUNT.replace(' ', '%20')}", endpoint["url"])
+			self.assertIn("checkout.session.completed", endpoint["enabled_events"])
+			saved = frappe.get_doc("Stripe Account", ACCOUNT).get_password("webhook_secret")
+			self.assertTrue(saved.startswith("whsec_") and saved != SECRET)
+			again = account_actions.register_webhook_endpoint(ACCOUNT)
+			self.assertEqual((again["id"], again["existing"]), (result["id"], True))
+			self.assertEqual(frappe.get_doc("Stripe Account", ACCOUNT).get_password("webhook_secret"), saved)
+		finally:
+			ensure_stripe_account(self.fake)
+
+	def test_a_live_key_is_refused_on_a_test_account(self):
+		doc = frappe.get_doc("Stripe Account", ACCOUNT)
+		doc.secret_key = "sk_live_abc"
+		with self.assertRaisesRegex(frappe.ValidationError, "not a Test-mode secret key"):
+			doc.save()
