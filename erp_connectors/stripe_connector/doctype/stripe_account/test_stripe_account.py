@@ -5,13 +5,14 @@ are signed exactly as Stripe signs them and delivered through the WSGI endpoint.
 """
 
 import time
+import unittest
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
 from erp_connectors.connectors import processing
-from erp_connectors.stripe_connector import account_actions, checkout
+from erp_connectors.stripe_connector import account_actions, checkout, payment_gateway
 from erp_connectors.stripe_connector.bench_fixtures import (
 	ACCOUNT,
 	SECRET,
@@ -131,6 +132,53 @@ class TestStripeCheckoutToPayment(StripeBenchCase):
 		self.assertIn("100.0 outstanding", event.last_error)
 		intent = self.fake.objects[session["session_id"]]["payment_intent"]
 		self.assertEqual(entries(intent), [])
+
+
+@unittest.skipUnless(
+	frappe.db and frappe.db.exists("DocType", "Payment Gateway"), "needs the payments app (Payment Gateway)"
+)
+class TestStripePaymentGateway(StripeBenchCase):
+	"""ERPNext's own Payment Request flow: the request asks our Stripe Account for its URL on submit."""
+
+	def test_payment_request_through_the_stripe_gateway_gets_a_checkout_url_and_is_paid(self):
+		from erpnext.accounts.doctype.payment_request.payment_request import make_payment_request
+
+		gateway = payment_gateway.gateway_name(ACCOUNT)
+		self.assertEqual(frappe.db.get_value("Payment Gateway", gateway, "gateway_controller"), ACCOUNT)
+		gateway_account = frappe.db.get_value("Payment Gateway Account", {"payment_gateway": gateway})
+		if not gateway_account:
+			gateway_account = (
+				frappe.get_doc(
+					{
+						"doctype": "Payment Gateway Account",
+						"payment_gateway": gateway,
+						"payment_account": account_name("clearing_account"),
+						"currency": "USD",
+					}
+				)
+				.insert(ignore_permissions=True)
+				.name
+			)
+		invoice = make_invoice(64.0)
+		# The portal's "Pay" button: ERPNext submits the request and redirects to the gateway's URL.
+		request = make_payment_request(
+			dt="Sales Invoice",
+			dn=invoice,
+			payment_gateway_account=gateway_account,
+			order_type="Shopping Cart",
+			submit_doc=1,
+			return_doc=1,
+		)
+		url = frappe.local.response.pop("location")
+		frappe.local.response.pop("type", None)
+		self.assertEqual(frappe.db.get_value("Payment Request", request.name, "payment_url"), url)
+		[session_id] = [s for s in self.fake.created_sessions if self.fake.objects[s]["url"] == url]
+		self.assertEqual(self.fake.objects[session_id]["amount_total"], 6400)
+		self.assertEqual(self.fake.objects[session_id]["metadata"]["payment_request"], request.name)
+
+		[event] = self.deliver_and_process(self.fake.pay_checkout_session(session_id))
+		self.assertEqual(event.status, "Processed", event.last_error)
+		self.assertEqual(frappe.db.get_value("Payment Request", request.name, "status"), "Paid")
 
 
 class TestStripeExactlyOnce(StripeBenchCase):
