@@ -15,7 +15,11 @@ doctype_js = {
 }
 
 # A payments app installed after our Stripe Accounts still gets their Payment Gateways.
-after_migrate = ["erp_connectors.stripe_connector.payment_gateway.ensure_all"]
+after_migrate = [
+	"erp_connectors.stripe_connector.payment_gateway.ensure_all",
+	"erp_connectors.api.setup.ensure_role",
+]
+after_install = "erp_connectors.api.setup.ensure_role"
 
 doc_events = {
 	"Delivery Note": {

@@ -30,3 +30,8 @@ def webhook_rate_limit() -> int:
 
 def run_as_user() -> str:
 	return get_settings().run_as_user or "Administrator"
+
+
+def api_rate_limit() -> int:
+	"""Requests per minute per API key (user) on the v1 API."""
+	return int(get_settings().api_rate_limit_per_minute or 600)

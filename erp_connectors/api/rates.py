@@ -1,0 +1,98 @@
+"""get_shipping_rates: rates for parcels to an address, from the company's carrier accounts."""
+
+import frappe
+
+from erp_connectors.api.contract import ApiError, invalid, parse_json_arg, positive_decimal, required_str
+from erp_connectors.shipping_connector import sync
+from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
+from erp_connectors.shipping_connector.shipment_actions import _address, carrier_for, enabled_accounts
+
+MAX_PARCELS = 20
+WEIGHT_UNITS = ("kg", "g", "lb", "oz")
+DIMENSION_UNITS = ("cm", "in")
+
+
+def get_shipping_rates(to_address, parcels, from_address=None, company=None) -> dict:
+	"""A quote reads no document and creates none, so the API role alone allows it."""
+	company = company or frappe.defaults.get_user_default("Company")
+	if not company or not frappe.db.exists("Company", company):
+		raise invalid("company", f"no company named {company!r}")
+	destination = address_from(to_address, "to_address")
+	origin = address_from(from_address, "from_address") if from_address else company_address(company)
+	shipment = Shipment(
+		reference=f"quote-{frappe.generate_hash(length=10)}",
+		from_address=origin,
+		to_address=destination,
+		parcels=parcels_from(parcels),
+	)
+	accounts = enabled_accounts(company)
+	if not accounts:
+		raise ApiError(
+			422, "no_carrier_account", f"No enabled Carrier Account for {company}.", {"field": "company"}
+		)
+	return sync.get_rates(shipment, [carrier_for(account) for account in accounts]).to_dict()
+
+
+def address_from(value, where: str) -> Address:
+	value = parse_json_arg(value, where)
+	if not isinstance(value, dict):
+		raise invalid(where, "must be an object with street1, city, postal_code and country")
+	country = required_str(value.get("country"), f"{where}.country", 2).upper()
+	if len(country) != 2 or not country.isalpha():
+		raise invalid(f"{where}.country", "must be an ISO 3166-1 alpha-2 code such as DE or US")
+	return Address(
+		name=str(value.get("name") or "Recipient")[:140],
+		street1=required_str(value.get("street1"), f"{where}.street1"),
+		city=required_str(value.get("city"), f"{where}.city"),
+		postal_code=required_str(value.get("postal_code"), f"{where}.postal_code", 20),
+		country=country,
+		company=value.get("company") or None,
+		street2=value.get("street2") or None,
+		state=value.get("state") or None,
+		phone=value.get("phone") or None,
+		email=value.get("email") or None,
+	)
+
+
+def parcels_from(value) -> tuple[Parcel, ...]:
+	value = parse_json_arg(value, "parcels")
+	if not isinstance(value, list) or not value:
+		raise invalid("parcels", "give at least one parcel as {weight}")
+	if len(value) > MAX_PARCELS:
+		raise invalid("parcels", f"at most {MAX_PARCELS} parcels")
+	parcels = []
+	for index, parcel in enumerate(value):
+		where = f"parcels[{index}]"
+		if not isinstance(parcel, dict):
+			raise invalid(where, "must be an object with weight")
+		weight_unit = parcel.get("weight_unit") or "kg"
+		dimension_unit = parcel.get("dimension_unit") or "cm"
+		if weight_unit not in WEIGHT_UNITS:
+			raise invalid(f"{where}.weight_unit", f"must be one of {', '.join(WEIGHT_UNITS)}")
+		if dimension_unit not in DIMENSION_UNITS:
+			raise invalid(f"{where}.dimension_unit", f"must be one of {', '.join(DIMENSION_UNITS)}")
+		sides = {}
+		for side in ("length", "width", "height"):
+			if parcel.get(side) is not None:
+				sides[side] = positive_decimal(parcel[side], f"{where}.{side}")
+		parcels.append(
+			Parcel(
+				weight=positive_decimal(parcel.get("weight"), f"{where}.weight"),
+				weight_unit=weight_unit,
+				dimension_unit=dimension_unit,
+				**sides,
+			)
+		)
+	return tuple(parcels)
+
+
+def company_address(company: str) -> Address:
+	name = frappe.db.get_value(
+		"Dynamic Link",
+		{"link_doctype": "Company", "link_name": company, "parenttype": "Address"},
+		"parent",
+		order_by="creation asc",
+	)
+	if not name:
+		raise invalid("from_address", f"give it, or add an address to company {company}")
+	return _address(name, None)

@@ -1,0 +1,413 @@
+"""The v1 API through the real WSGI app with API key authentication, on real ERPNext."""
+
+import time
+from datetime import timedelta
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import now_datetime
+
+from erp_connectors.api.bench_fixtures import (
+	BARCODE,
+	CUSTOMER,
+	SKUS,
+	WAREHOUSE,
+	call,
+	delivery_date,
+	ensure_data,
+	receive_stock,
+	set_price,
+)
+from erp_connectors.api.contract import Position, encode_cursor
+
+
+def set_api_limit(limit: int):
+	settings = frappe.get_single("Connector Settings")
+	settings.api_rate_limit_per_minute = limit
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
+
+
+USER, NO_ROLE, NO_STOCK = "api-user@example.com", "api-no-role@example.com", "api-no-stock@example.com"
+
+
+class ApiCase(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.tokens = ensure_data()
+
+	def call(self, method, payload=None, http="POST", user=USER):
+		response = call(method, self.tokens[user], payload, http)
+		return response.status_code, response.json
+
+	def assert_error(self, result, status, code, field=None):
+		self.assertEqual(result[0], status, result[1])
+		self.assertEqual(result[1]["error"]["code"], code)
+		if field:
+			self.assertEqual(result[1]["error"]["details"]["field"], field)
+
+
+class TestAccess(ApiCase):
+	def test_user_without_the_role_is_refused_with_the_envelope(self):
+		self.assert_error(self.call("get_stock", {"items": [SKUS[0]]}, user=NO_ROLE), 403, "forbidden")
+
+	def test_role_without_doctype_permission_is_refused(self):
+		self.assert_error(
+			self.call("get_stock", {"items": [SKUS[0]]}, user=NO_STOCK), 403, "permission_denied"
+		)
+
+	def test_guest_cannot_call(self):
+		self.assertEqual(call("get_stock", None, {"items": [SKUS[0]]}).status_code, 403)
+
+	def test_each_key_is_rate_limited(self):
+		if time.time() % 60 > 50:  # stay inside one rate window
+			time.sleep(61 - time.time() % 60)
+		set_api_limit(2)
+		frappe.cache.delete_keys("erp_connectors:api:")
+		try:
+			statuses = [call("get_stock", self.tokens[USER], {"items": [SKUS[0]]}) for _ in range(3)]
+			self.assertEqual([r.status_code for r in statuses], [200, 200, 429])
+			self.assertEqual(statuses[-1].json["error"]["code"], "rate_limited")
+			self.assertTrue(1 <= int(statuses[-1].headers["Retry-After"]) <= 60)
+			self.assertEqual(statuses[0].headers["X-RateLimit-Remaining"], "1")
+			# Another key has its own budget.
+			self.assertEqual(self.call("get_stock", {"items": [SKUS[0]]}, user=NO_STOCK)[0], 403)
+		finally:
+			set_api_limit(0)
+			frappe.cache.delete_keys("erp_connectors:api:")
+
+	def test_openapi_document_is_served(self):
+		status, body = self.call("openapi", http="GET")
+		self.assertEqual(status, 200)
+		self.assertEqual(body["openapi"], "3.1.0")
+		self.assertIn("/api/method/erp_connectors.api.v1.create_order", body["paths"])
+
+
+class TestStockAndPrices(ApiCase):
+	def test_get_stock_by_code_and_barcode_with_unknowns_listed(self):
+		receive_stock(SKUS[0], 7)
+		before = frappe.db.get_value("Bin", {"item_code": SKUS[0], "warehouse": WAREHOUSE}, "actual_qty")
+		status, body = self.call(
+			"get_stock", {"items": [SKUS[0], BARCODE, "NO-SUCH-SKU"], "warehouses": [WAREHOUSE]}
+		)
+		self.assertEqual(status, 200, body)
+		by_code = {row["requested"]: row for row in body["items"]}
+		self.assertEqual(by_code[SKUS[0]]["actual_qty"], before)
+		self.assertEqual(by_code[SKUS[0]]["warehouses"][0]["warehouse"], WAREHOUSE)
+		self.assertEqual(by_code[BARCODE]["item_code"], SKUS[2])
+		self.assertEqual(body["not_found"], ["NO-SUCH-SKU"])
+
+	def test_get_stock_validation_errors_name_the_field(self):
+		self.assert_error(self.call("get_stock", {}), 400, "invalid_request", "items")
+		self.assert_error(
+			self.call("get_stock", {"items": [f"S{i}" for i in range(1001)]}), 400, "too_many_items", "items"
+		)
+		self.assert_error(self.call("get_stock", {"items": ["A", 3]}), 400, "invalid_request", "items[1]")
+		self.assert_error(
+			self.call("get_stock", {"items": ["A"], "warehouses": ["Nowhere - TC"]}),
+			400,
+			"invalid_request",
+			"warehouses[0]",
+		)
+
+	def test_get_prices_prefers_the_customers_own_price(self):
+		status, body = self.call(
+			"get_prices", {"items": [SKUS[0], SKUS[1], SKUS[2], "NOPE"], "customer": CUSTOMER}
+		)
+		self.assertEqual(status, 200, body)
+		self.assertEqual(body["price_list"], "Standard Selling")
+		rates = {
+			row["item_code"]: (row["price_list_rate"], row["customer_specific"]) for row in body["prices"]
+		}
+		self.assertEqual(rates, {SKUS[0]: (8.0, True), SKUS[1]: (20.0, False)})
+		self.assertEqual((body["no_price"], body["not_found"]), ([SKUS[2]], ["NOPE"]))
+		status, body = self.call("get_prices", {"items": [SKUS[0]], "price_list": "Standard Selling"})
+		self.assertEqual(body["prices"][0]["price_list_rate"], 10.0)
+
+	def test_get_prices_validation_errors(self):
+		self.assert_error(
+			self.call("get_prices", {"items": [SKUS[0]], "customer": "Nobody"}),
+			400,
+			"invalid_request",
+			"customer",
+		)
+		self.assert_error(
+			self.call("get_prices", {"items": [SKUS[0]], "price_list": "Standard Buying"}),
+			400,
+			"invalid_request",
+			"price_list",
+		)
+		self.assert_error(self.call("get_prices", {"items": "SKU"}), 400, "invalid_request", "items")
+
+
+class TestOrders(ApiCase):
+	def order(self, key, **overrides):
+		payload = {
+			"idempotency_key": key,
+			"customer": CUSTOMER,
+			"delivery_date": delivery_date(),
+			"items": [{"item_code": SKUS[0], "qty": 2}, {"item_code": BARCODE, "qty": 1, "rate": 12.5}],
+			**overrides,
+		}
+		return self.call("create_order", payload)
+
+	def test_same_key_three_times_gives_one_order(self):
+		key = f"bench-{frappe.generate_hash(length=8)}"
+		results = [self.order(key) for _ in range(3)]
+		self.assertEqual([status for status, _ in results], [201, 200, 200], results)
+		orders = {body["order"] for _, body in results}
+		self.assertEqual(len(orders), 1)
+		self.assertEqual([body["replayed"] for _, body in results], [False, True, True])
+		[order] = orders
+		self.assertEqual(frappe.db.count("Sales Order", {"po_no": key}), 0)  # po_no not given
+		so = frappe.get_doc("Sales Order", order)
+		self.assertEqual((so.docstatus, so.customer), (1, CUSTOMER))
+		self.assertEqual(
+			[(i.item_code, i.qty, i.rate) for i in so.items], [(SKUS[0], 2, 8.0), (SKUS[2], 1, 12.5)]
+		)
+		self.assertEqual(results[0][1]["grand_total"], so.grand_total)
+
+	def test_racing_requests_with_one_key_give_one_order(self):
+		import threading
+
+		key = f"race-{frappe.generate_hash(length=8)}"
+		site, barrier, statuses = frappe.local.site, threading.Barrier(4), []
+
+		def work():
+			frappe.init(site=site)
+			frappe.connect()
+			try:
+				barrier.wait()
+				statuses.append(
+					call(
+						"create_order",
+						self.tokens[USER],
+						{
+							"idempotency_key": key,
+							"customer": CUSTOMER,
+							"delivery_date": delivery_date(),
+							"items": [{"item_code": SKUS[1], "qty": 1}],
+						},
+					).status_code
+				)
+			finally:
+				frappe.destroy()
+
+		threads = [threading.Thread(target=work) for _ in range(4)]
+		for thread in threads:
+			thread.start()
+		for thread in threads:
+			thread.join()
+		frappe.db.rollback()
+		self.assertEqual(sorted(statuses), [200, 200, 200, 201])
+		links = frappe.get_all(
+			"Connector Link", filters={"remote_type": "api_order", "remote_id": key}, pluck="reference_name"
+		)
+		self.assertEqual(len(links), 1)
+		self.assertEqual(frappe.db.count("Sales Order Item", {"parent": links[0]}), 1)
+
+	def test_reusing_a_key_for_another_order_is_409(self):
+		key = f"reuse-{frappe.generate_hash(length=8)}"
+		self.assertEqual(self.order(key)[0], 201)
+		self.assert_error(
+			self.order(key, items=[{"item_code": SKUS[1], "qty": 5}]),
+			409,
+			"idempotency_key_reused",
+			"idempotency_key",
+		)
+
+	def test_validation_errors_name_the_field_and_create_nothing(self):
+		before = frappe.db.count("Sales Order")
+		self.assert_error(self.order("v1", customer="Nobody"), 400, "invalid_request", "customer")
+		self.assert_error(
+			self.order("v2", items=[{"item_code": "NO-SUCH", "qty": 1}]),
+			400,
+			"invalid_request",
+			"items[0].item_code",
+		)
+		self.assert_error(
+			self.order("v3", items=[{"item_code": SKUS[0], "qty": -1}]),
+			400,
+			"invalid_request",
+			"items[0].qty",
+		)
+		self.assert_error(
+			self.order("v4", delivery_date="2001-01-01"), 400, "invalid_request", "delivery_date"
+		)
+		self.assert_error(
+			self.order(
+				"",
+			),
+			400,
+			"invalid_request",
+			"idempotency_key",
+		)
+		self.assertEqual(frappe.db.count("Sales Order"), before)
+		self.assertFalse(
+			frappe.db.exists(
+				"Connector Link", {"remote_type": "api_order", "remote_id": ("in", ["v1", "v2", "v3", "v4"])}
+			)
+		)
+
+	def test_user_without_sales_order_permission_gets_permission_denied(self):
+		payload = {
+			"idempotency_key": "no-perm",
+			"customer": CUSTOMER,
+			"delivery_date": delivery_date(),
+			"items": [{"item_code": SKUS[0], "qty": 1}],
+		}
+		response = call("create_order", self.tokens[NO_STOCK], payload)
+		self.assertEqual(response.status_code, 403, response.json)
+		self.assertEqual(response.json["error"]["code"], "permission_denied")
+		self.assertFalse(
+			frappe.db.exists("Connector Link", {"remote_type": "api_order", "remote_id": "no-perm"})
+		)
+
+	def test_order_status_follows_invoice_and_payment(self):
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		_, created = self.order(f"status-{frappe.generate_hash(length=8)}")
+		order = created["order"]
+		status, body = self.call("get_order_status", {"order": order}, http="GET")
+		self.assertEqual(status, 200, body)
+		self.assertEqual(
+			(body["status"], body["invoices"], body["payments"]), ("To Deliver and Bill", [], [])
+		)
+
+		invoice = make_sales_invoice(order)
+		invoice.insert(ignore_permissions=True).submit()
+		payment = get_payment_entry("Sales Invoice", invoice.name)
+		payment.reference_no, payment.reference_date = "api-test", frappe.utils.nowdate()
+		payment.insert(ignore_permissions=True).submit()
+		frappe.db.commit()
+		status, body = self.call("get_order_status", {"order": order}, http="GET")
+		self.assertEqual([i["name"] for i in body["invoices"]], [invoice.name])
+		self.assertEqual(body["invoices"][0]["status"], "Paid")
+		self.assertEqual([p["name"] for p in body["payments"]], [payment.name])
+		self.assertEqual(body["per_billed"], 100)
+
+	def test_order_status_errors(self):
+		self.assert_error(
+			self.call("get_order_status", {"order": "SO-NOPE"}, http="GET"), 404, "not_found", "order"
+		)
+		self.assert_error(self.call("get_order_status", {}, http="GET"), 400, "invalid_request", "order")
+
+
+class TestChangeFeed(ApiCase):
+	def feed(self, cursor, **params):
+		status, body = self.call("list_changes", {"cursor": cursor, **params}, http="GET")
+		self.assertEqual(status, 200, body)
+		return body
+
+	def test_changes_since_a_cursor_page_in_order_and_include_stock(self):
+		start = encode_cursor(Position(now_datetime() - timedelta(seconds=1), 0, ""))
+		set_price(SKUS[1], 21.0)
+		receive_stock(SKUS[1], 3)
+		frappe.get_doc("Item", SKUS[2]).save(ignore_permissions=True)
+		frappe.db.commit()
+		seen, names, cursor, pages = [], [], start, 0
+		while True:
+			page = self.feed(cursor, limit=1)
+			pages += 1
+			names += [(c["kind"], c["name"]) for c in page["changes"]]
+			seen += [(c["kind"], c["data"].get("item_code", c["name"])) for c in page["changes"]]
+			cursor = page["next_cursor"]
+			if not page["has_more"]:
+				break
+		self.assertIn(("price", SKUS[1]), seen)
+		self.assertIn(("stock", SKUS[1]), seen)
+		self.assertIn(("item", SKUS[2]), seen)
+		self.assertEqual(len(names), len(set(names)))  # no change twice
+		self.assertEqual(pages, len(names))
+		self.assertEqual(self.feed(cursor)["changes"], [])  # nothing new after the last page
+		only_stock = self.feed(start, kinds="stock")["changes"]
+		self.assertEqual({c["kind"] for c in only_stock}, {"stock"})
+
+	def test_feed_validation_errors(self):
+		self.assert_error(
+			self.call("list_changes", {"cursor": "garbage"}, http="GET"), 400, "invalid_request", "cursor"
+		)
+		self.assert_error(
+			self.call("list_changes", {"limit": 0}, http="GET"), 400, "invalid_request", "limit"
+		)
+		self.assert_error(
+			self.call("list_changes", {"kinds": "orders"}, http="GET"), 400, "invalid_request", "kinds"
+		)
+
+
+class TestShippingRates(ApiCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		from erp_connectors.shipping_connector.bench_fixtures import OnlyTheseAccounts, carrier_account
+		from erp_connectors.testing.fake_carriers.easypost import FakeEasyPost
+
+		cls.easypost = FakeEasyPost(api_key="EZTK_bench_api").start()
+		cls.only_these = OnlyTheseAccounts().__enter__()
+		carrier_account(
+			"EasyPost API Bench",
+			"EasyPost",
+			api_key="EZTK_bench_api",
+			base_url=f"{cls.easypost.url}/v2",
+			test_mode=1,
+		)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.easypost.stop()
+		frappe.delete_doc("Carrier Account", "EasyPost API Bench", force=True, ignore_permissions=True)
+		cls.only_these.__exit__()
+		super().tearDownClass()
+
+	ADDRESS = {
+		"name": "Jane Doe",
+		"street1": "1 Main St",
+		"city": "Springfield",
+		"postal_code": "62701",
+		"country": "US",
+	}
+	ORIGIN = {
+		"name": "Warehouse",
+		"street1": "5 Dock Rd",
+		"city": "Chicago",
+		"postal_code": "60601",
+		"country": "US",
+	}
+
+	def test_rates_for_parcels_to_an_address_cheapest_first(self):
+		payload = {
+			"to_address": self.ADDRESS,
+			"from_address": self.ORIGIN,
+			"company": "Test Company",
+			"parcels": [{"weight": 1.2, "length": 30, "width": 20, "height": 10}],
+		}
+		status, body = self.call("get_shipping_rates", payload)
+		self.assertEqual(status, 200, body)
+		self.assertEqual(body["errors"], [])
+		self.assertTrue(body["rates"])
+		self.assertEqual({rate["account"] for rate in body["rates"]}, {"EasyPost API Bench"})
+		amounts = [float(rate["amount"]) for rate in body["rates"]]
+		self.assertEqual(amounts, sorted(amounts))
+
+	def test_rate_request_validation_errors(self):
+		base = {
+			"to_address": self.ADDRESS,
+			"from_address": self.ORIGIN,
+			"company": "Test Company",
+			"parcels": [{"weight": 1}],
+		}
+		cases = [
+			({"parcels": []}, "parcels"),
+			({"parcels": [{"weight": 0}]}, "parcels[0].weight"),
+			({"parcels": [{"weight": 1, "weight_unit": "stone"}]}, "parcels[0].weight_unit"),
+			({"to_address": {**self.ADDRESS, "country": "USA"}}, "to_address.country"),
+			({"to_address": {**self.ADDRESS, "city": ""}}, "to_address.city"),
+			({"company": "No Such Company"}, "company"),
+		]
+		for overrides, field in cases:
+			with self.subTest(field=field):
+				self.assert_error(
+					self.call("get_shipping_rates", {**base, **overrides}), 400, "invalid_request", field
+				)
