@@ -33,6 +33,16 @@ def invalid(field_name: str, message: str, **details) -> ApiError:
 	return ApiError(400, "invalid_request", f"{field_name}: {message}", {"field": field_name, **details})
 
 
+def unknown(field_name: str, message: str, **details) -> ApiError:
+	"""Well-formed, but names a record that does not exist (or may not be used): 422."""
+	return ApiError(422, "unknown_reference", f"{field_name}: {message}", {"field": field_name, **details})
+
+
+def unacceptable(field_name: str, message: str, **details) -> ApiError:
+	"""Well-formed, but against a business rule (e.g. a delivery date in the past): 422."""
+	return ApiError(422, "invalid_value", f"{field_name}: {message}", {"field": field_name, **details})
+
+
 def parse_json_arg(value, field_name: str):
 	"""A list or object sent in a query string or form arrives as JSON text."""
 	if isinstance(value, str):
@@ -61,6 +71,8 @@ def item_list(value, field_name: str = "items", limit: int = MAX_ITEMS) -> list[
 	for index, item in enumerate(value):
 		if not isinstance(item, str) or not item.strip():
 			raise invalid(f"{field_name}[{index}]", "must be a non-empty string")
+		if len(item) > 140:
+			raise invalid(f"{field_name}[{index}]", "is longer than 140 characters")
 		seen.setdefault(item.strip(), None)
 	return list(seen)
 
@@ -72,7 +84,9 @@ def optional_str_list(value, field_name: str) -> list[str] | None:
 
 
 def required_str(value, field_name: str, max_length: int = 140) -> str:
-	if not isinstance(value, str) or not value.strip():
+	if value is not None and not isinstance(value, str):
+		raise invalid(field_name, "must be a string")
+	if not value or not value.strip():
 		raise invalid(field_name, "is required")
 	if len(value) > max_length:
 		raise invalid(field_name, f"is longer than {max_length} characters")
@@ -86,7 +100,7 @@ def optional_str(value, field_name: str, max_length: int = 140) -> str | None:
 
 
 def positive_decimal(value, field_name: str, allow_zero: bool = False) -> Decimal:
-	if isinstance(value, bool) or not isinstance(value, int | float | str):
+	if isinstance(value, bool) or not isinstance(value, int | float):
 		raise invalid(field_name, "must be a number")
 	try:
 		number = Decimal(str(value))
@@ -158,8 +172,8 @@ def order_request(
 				warehouse=optional_str(line.get("warehouse"), f"{where}.warehouse"),
 			)
 		)
-	if isinstance(submit, str):
-		submit = submit.lower() not in ("0", "false", "no")
+	if not isinstance(submit, bool):
+		raise invalid("submit", "must be true or false")
 	return OrderRequest(
 		idempotency_key=key,
 		customer=required_str(customer, "customer"),
@@ -168,7 +182,7 @@ def order_request(
 		company=optional_str(company, "company"),
 		currency=optional_str(currency, "currency", 3),
 		po_no=optional_str(po_no, "po_no"),
-		submit=bool(submit),
+		submit=submit,
 	)
 
 
@@ -196,19 +210,23 @@ def decode_cursor(cursor) -> Position | None:
 		return None
 	if not isinstance(cursor, str):
 		raise invalid("cursor", "must be the next_cursor of an earlier page")
+	# Well-formed text, but not a cursor this API issued: like an unknown id, 422.
+	not_ours = ApiError(
+		422, "unknown_reference", "cursor: not a next_cursor this API issued", {"field": "cursor"}
+	)
 	try:
 		padded = cursor + "=" * (-len(cursor) % 4)
 		modified, rank, name = json.loads(base64.urlsafe_b64decode(padded.encode()))
 		position = Position(datetime.fromisoformat(modified), int(rank), str(name))
 	except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-		raise invalid("cursor", "must be the next_cursor of an earlier page") from None
+		raise not_ours from None
 	if not 0 <= position.kind_rank < len(KINDS):
-		raise invalid("cursor", "must be the next_cursor of an earlier page")
+		raise not_ours
 	return position
 
 
 def page_limit(value, default: int = 100) -> int:
-	if value in (None, ""):
+	if value is None:
 		return default
 	try:
 		limit = int(value)
@@ -224,7 +242,7 @@ def kinds_filter(value) -> tuple[str, ...]:
 		return KINDS
 	value = parse_json_arg(value, "kinds") if isinstance(value, str) and value.startswith("[") else value
 	if isinstance(value, str):
-		value = [part.strip() for part in value.split(",") if part.strip()]
+		value = value.split(",")
 	if not isinstance(value, list) or not value or any(kind not in KINDS for kind in value):
 		raise invalid("kinds", f"must be one or more of {', '.join(KINDS)}")
 	return tuple(kind for kind in KINDS if kind in value)

@@ -12,7 +12,7 @@ import frappe
 from frappe.utils import strip_html
 from werkzeug.wrappers import Response
 
-from erp_connectors.api.contract import ApiError
+from erp_connectors.api.contract import ApiError, invalid
 from erp_connectors.connectors import call_log
 
 API_ROLE = "Connector API User"
@@ -32,6 +32,7 @@ def api_method(handler):
 			if API_ROLE not in frappe.get_roles():
 				raise ApiError(403, "forbidden", f"This API needs the role '{API_ROLE}'.")
 			headers = check_rate_limit()
+			refuse_repeated_parameters()
 			result = handler(*args, **kwargs)
 			body, status = result if isinstance(result, tuple) else (result, 200)
 			return respond(body, status, headers)
@@ -80,6 +81,14 @@ def _messages():
 			yield json.loads(entry) if isinstance(entry, str) else entry
 		except ValueError:
 			yield entry
+
+
+def refuse_repeated_parameters():
+	"""Frappe keeps the first of `?limit=1&limit=2`; a client sending both has a bug worth naming."""
+	request = getattr(frappe.local, "request", None)
+	for name in request.args if request else ():
+		if len(request.args.getlist(name)) > 1:
+			raise invalid(name, "is given more than once")
 
 
 def check_rate_limit() -> dict:

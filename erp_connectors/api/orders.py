@@ -10,7 +10,7 @@ import hashlib
 import frappe
 from frappe.utils import nowdate
 
-from erp_connectors.api.contract import ApiError, OrderRequest, invalid
+from erp_connectors.api.contract import ApiError, OrderRequest, unacceptable, unknown
 from erp_connectors.api.items import resolve
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
@@ -74,25 +74,25 @@ def replay(account: AccountRef, request: OrderRequest, order: str, digest: str) 
 
 def sales_order(request: OrderRequest) -> dict:
 	if not frappe.db.exists("Customer", request.customer):
-		raise invalid("customer", f"no customer named {request.customer!r}")
+		raise unknown("customer", f"no customer named {request.customer!r}")
 	company = (
 		request.company
 		or frappe.defaults.get_user_default("Company")
 		or frappe.db.get_single_value("Global Defaults", "default_company")
 	)
 	if not company or not frappe.db.exists("Company", company):
-		raise invalid("company", f"no company named {company!r}")
+		raise unknown("company", f"no company named {company!r}")
 	if request.currency and not frappe.db.exists("Currency", request.currency):
-		raise invalid("currency", f"unknown currency {request.currency!r}")
+		raise unknown("currency", f"unknown currency {request.currency!r}")
 	if request.delivery_date < nowdate():
-		raise invalid("delivery_date", "must be today or later")
+		raise unacceptable("delivery_date", "must be today or later")
 	codes = resolve([line.item for line in request.lines])
 	items = []
 	for index, line in enumerate(request.lines):
 		if line.item not in codes:
-			raise invalid(f"items[{index}].item_code", f"no item with code or barcode {line.item!r}")
+			raise unknown(f"items[{index}].item_code", f"no item with code or barcode {line.item!r}")
 		if line.warehouse and not frappe.db.exists("Warehouse", {"name": line.warehouse, "company": company}):
-			raise invalid(f"items[{index}].warehouse", f"no warehouse {line.warehouse!r} in {company}")
+			raise unknown(f"items[{index}].warehouse", f"no warehouse {line.warehouse!r} in {company}")
 		row = {"item_code": codes[line.item], "qty": float(line.qty), "delivery_date": request.delivery_date}
 		if line.rate is not None:
 			row["rate"] = float(line.rate)

@@ -3,7 +3,7 @@
 import frappe
 from frappe.utils import getdate, nowdate
 
-from erp_connectors.api.contract import ApiError, invalid, item_list, optional_str
+from erp_connectors.api.contract import ApiError, item_list, optional_str, unacceptable, unknown
 from erp_connectors.api.items import resolve
 
 
@@ -16,7 +16,7 @@ def get_prices(items, price_list=None, customer=None, customer_group=None) -> di
 		raise ApiError(403, "permission_denied", "Reading prices needs read permission on Item Price.")
 	if customer:
 		if not frappe.db.exists("Customer", customer):
-			raise invalid("customer", f"no customer named {customer!r}")
+			raise unknown("customer", f"no customer named {customer!r}")
 		values = frappe.db.get_value(
 			"Customer", customer, ["default_price_list", "customer_group"], as_dict=True
 		)
@@ -24,16 +24,16 @@ def get_prices(items, price_list=None, customer=None, customer_group=None) -> di
 		price_list = price_list or values.default_price_list
 	if customer_group:
 		if not frappe.db.exists("Customer Group", customer_group):
-			raise invalid("customer_group", f"no customer group named {customer_group!r}")
+			raise unknown("customer_group", f"no customer group named {customer_group!r}")
 		price_list = price_list or frappe.db.get_value("Customer Group", customer_group, "default_price_list")
 	price_list = price_list or frappe.db.get_single_value("Selling Settings", "selling_price_list")
 	list_values = frappe.db.get_value(
 		"Price List", price_list or "", ["enabled", "selling", "currency"], as_dict=True
 	)
 	if not list_values:
-		raise invalid("price_list", f"no price list named {price_list!r}")
+		raise unknown("price_list", f"no price list named {price_list!r}")
 	if not list_values.enabled or not list_values.selling:
-		raise invalid("price_list", f"{price_list} is not an enabled selling price list")
+		raise unacceptable("price_list", f"{price_list} is not an enabled selling price list")
 
 	codes = resolve(requested)
 	rows = frappe.get_list(

@@ -2,7 +2,16 @@
 
 import frappe
 
-from erp_connectors.api.contract import ApiError, invalid, parse_json_arg, positive_decimal, required_str
+from erp_connectors.api.contract import (
+	ApiError,
+	invalid,
+	optional_str,
+	parse_json_arg,
+	positive_decimal,
+	required_str,
+	unacceptable,
+	unknown,
+)
 from erp_connectors.shipping_connector import sync
 from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
 from erp_connectors.shipping_connector.shipment_actions import _address, carrier_for, enabled_accounts
@@ -16,7 +25,7 @@ def get_shipping_rates(to_address, parcels, from_address=None, company=None) -> 
 	"""A quote reads no document and creates none, so the API role alone allows it."""
 	company = company or frappe.defaults.get_user_default("Company")
 	if not company or not frappe.db.exists("Company", company):
-		raise invalid("company", f"no company named {company!r}")
+		raise unknown("company", f"no company named {company!r}")
 	destination = address_from(to_address, "to_address")
 	origin = address_from(from_address, "from_address") if from_address else company_address(company)
 	shipment = Shipment(
@@ -41,16 +50,16 @@ def address_from(value, where: str) -> Address:
 	if len(country) != 2 or not country.isalpha():
 		raise invalid(f"{where}.country", "must be an ISO 3166-1 alpha-2 code such as DE or US")
 	return Address(
-		name=str(value.get("name") or "Recipient")[:140],
+		name=optional_str(value.get("name"), f"{where}.name") or "Recipient",
 		street1=required_str(value.get("street1"), f"{where}.street1"),
 		city=required_str(value.get("city"), f"{where}.city"),
 		postal_code=required_str(value.get("postal_code"), f"{where}.postal_code", 20),
 		country=country,
-		company=value.get("company") or None,
-		street2=value.get("street2") or None,
-		state=value.get("state") or None,
-		phone=value.get("phone") or None,
-		email=value.get("email") or None,
+		company=optional_str(value.get("company"), f"{where}.company"),
+		street2=optional_str(value.get("street2"), f"{where}.street2"),
+		state=optional_str(value.get("state"), f"{where}.state"),
+		phone=optional_str(value.get("phone"), f"{where}.phone"),
+		email=optional_str(value.get("email"), f"{where}.email"),
 	)
 
 
@@ -94,5 +103,5 @@ def company_address(company: str) -> Address:
 		order_by="creation asc",
 	)
 	if not name:
-		raise invalid("from_address", f"give it, or add an address to company {company}")
+		raise unacceptable("from_address", f"give it, or add an address to company {company}")
 	return _address(name, None)

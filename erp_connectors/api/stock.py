@@ -2,7 +2,7 @@
 
 import frappe
 
-from erp_connectors.api.contract import ApiError, invalid, item_list, optional_str_list
+from erp_connectors.api.contract import ApiError, item_list, optional_str_list, unknown
 from erp_connectors.api.items import resolve
 
 QTY_FIELDS = ("actual_qty", "reserved_qty", "projected_qty")
@@ -19,7 +19,7 @@ def get_stock(items, warehouses=None) -> dict:
 		known = set(frappe.get_all("Warehouse", filters={"name": ("in", only)}, pluck="name"))
 		for index, warehouse in enumerate(only):
 			if warehouse not in known:
-				raise invalid(f"warehouses[{index}]", f"no warehouse named {warehouse!r}")
+				raise unknown(f"warehouses[{index}]", f"no warehouse named {warehouse!r}")
 	codes = resolve(requested)
 	filters = {"item_code": ("in", sorted(set(codes.values())) or [""])}
 	if only:

@@ -106,8 +106,8 @@ class TestStockAndPrices(ApiCase):
 		self.assert_error(self.call("get_stock", {"items": ["A", 3]}), 400, "invalid_request", "items[1]")
 		self.assert_error(
 			self.call("get_stock", {"items": ["A"], "warehouses": ["Nowhere - TC"]}),
-			400,
-			"invalid_request",
+			422,
+			"unknown_reference",
 			"warehouses[0]",
 		)
 
@@ -128,14 +128,14 @@ class TestStockAndPrices(ApiCase):
 	def test_get_prices_validation_errors(self):
 		self.assert_error(
 			self.call("get_prices", {"items": [SKUS[0]], "customer": "Nobody"}),
-			400,
-			"invalid_request",
+			422,
+			"unknown_reference",
 			"customer",
 		)
 		self.assert_error(
 			self.call("get_prices", {"items": [SKUS[0]], "price_list": "Standard Buying"}),
-			400,
-			"invalid_request",
+			422,
+			"invalid_value",
 			"price_list",
 		)
 		self.assert_error(self.call("get_prices", {"items": "SKU"}), 400, "invalid_request", "items")
@@ -219,11 +219,11 @@ class TestOrders(ApiCase):
 
 	def test_validation_errors_name_the_field_and_create_nothing(self):
 		before = frappe.db.count("Sales Order")
-		self.assert_error(self.order("v1", customer="Nobody"), 400, "invalid_request", "customer")
+		self.assert_error(self.order("v1", customer="Nobody"), 422, "unknown_reference", "customer")
 		self.assert_error(
 			self.order("v2", items=[{"item_code": "NO-SUCH", "qty": 1}]),
-			400,
-			"invalid_request",
+			422,
+			"unknown_reference",
 			"items[0].item_code",
 		)
 		self.assert_error(
@@ -232,9 +232,7 @@ class TestOrders(ApiCase):
 			"invalid_request",
 			"items[0].qty",
 		)
-		self.assert_error(
-			self.order("v4", delivery_date="2001-01-01"), 400, "invalid_request", "delivery_date"
-		)
+		self.assert_error(self.order("v4", delivery_date="2001-01-01"), 422, "invalid_value", "delivery_date")
 		self.assert_error(
 			self.order(
 				"",
@@ -327,7 +325,7 @@ class TestChangeFeed(ApiCase):
 
 	def test_feed_validation_errors(self):
 		self.assert_error(
-			self.call("list_changes", {"cursor": "garbage"}, http="GET"), 400, "invalid_request", "cursor"
+			self.call("list_changes", {"cursor": "garbage"}, http="GET"), 422, "unknown_reference", "cursor"
 		)
 		self.assert_error(
 			self.call("list_changes", {"limit": 0}, http="GET"), 400, "invalid_request", "limit"
@@ -399,15 +397,15 @@ class TestShippingRates(ApiCase):
 			"parcels": [{"weight": 1}],
 		}
 		cases = [
-			({"parcels": []}, "parcels"),
-			({"parcels": [{"weight": 0}]}, "parcels[0].weight"),
-			({"parcels": [{"weight": 1, "weight_unit": "stone"}]}, "parcels[0].weight_unit"),
-			({"to_address": {**self.ADDRESS, "country": "USA"}}, "to_address.country"),
-			({"to_address": {**self.ADDRESS, "city": ""}}, "to_address.city"),
-			({"company": "No Such Company"}, "company"),
+			({"parcels": []}, 400, "parcels"),
+			({"parcels": [{"weight": 0}]}, 400, "parcels[0].weight"),
+			({"parcels": [{"weight": 1, "weight_unit": "stone"}]}, 400, "parcels[0].weight_unit"),
+			({"to_address": {**self.ADDRESS, "country": "USA"}}, 400, "to_address.country"),
+			({"to_address": {**self.ADDRESS, "city": ""}}, 400, "to_address.city"),
+			({"to_address": {**self.ADDRESS, "email": {}}}, 400, "to_address.email"),
+			({"company": "No Such Company"}, 422, "company"),
 		]
-		for overrides, field in cases:
+		for overrides, status, field in cases:
 			with self.subTest(field=field):
-				self.assert_error(
-					self.call("get_shipping_rates", {**base, **overrides}), 400, "invalid_request", field
-				)
+				code = "invalid_request" if status == 400 else "unknown_reference"
+				self.assert_error(self.call("get_shipping_rates", {**base, **overrides}), status, code, field)

@@ -35,6 +35,7 @@ def test_item_list_keeps_order_drops_repeats_and_accepts_json_text():
 		({"a": 1}, "items", "invalid_request"),
 		(["ok", ""], "items[1]", "invalid_request"),
 		(["ok", 5], "items[1]", "invalid_request"),
+		(["ok", "x" * 141], "items[1]", "invalid_request"),
 		([f"S{i}" for i in range(MAX_ITEMS + 1)], "items", "too_many_items"),
 	],
 )
@@ -48,7 +49,7 @@ def order(**overrides):
 	values = {
 		"idempotency_key": "k-1",
 		"customer": "Acme",
-		"items": [{"item_code": "SKU-1", "qty": 2, "rate": 9.5}, {"sku": "SKU-2", "qty": "1.5"}],
+		"items": [{"item_code": "SKU-1", "qty": 2, "rate": 9.5}, {"sku": "SKU-2", "qty": 1.5}],
 		"delivery_date": "2026-12-01",
 	}
 	values.update(overrides)
@@ -61,7 +62,7 @@ def test_order_request_reads_lines_as_decimals():
 		("SKU-1", Decimal("2"), Decimal("9.5")),
 		("SKU-2", Decimal("1.5"), None),
 	]
-	assert request.submit is True and order(submit="false").submit is False
+	assert request.submit is True and order(submit=False).submit is False
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,9 @@ def test_order_request_reads_lines_as_decimals():
 		({"items": [{"qty": 1}]}, "items[0].item_code"),
 		({"items": [{"item_code": "A", "qty": 0}]}, "items[0].qty"),
 		({"items": [{"item_code": "A", "qty": -1}]}, "items[0].qty"),
-		({"items": [{"item_code": "A", "qty": "NaN"}]}, "items[0].qty"),
+		({"items": [{"item_code": "A", "qty": float("nan")}]}, "items[0].qty"),
+		({"items": [{"item_code": "A", "qty": "2"}]}, "items[0].qty"),
+		({"submit": "yes"}, "submit"),
 		({"items": [{"item_code": "A", "qty": True}]}, "items[0].qty"),
 		(
 			{"items": [{"item_code": "A", "qty": 1}, {"item_code": "B", "qty": 1, "rate": -2}]},
@@ -100,15 +103,15 @@ def test_cursor_round_trip_and_garbage_is_a_400():
 	position = Position(datetime(2026, 11, 23, 14, 5, 6, 123456), 2, "SKU-1 / Stores - TC")
 	assert decode_cursor(encode_cursor(position)) == position
 	assert decode_cursor(None) is None
-	for garbage in ("abc", "e30", encode_cursor(position)[:-3] + "!!", 5):
+	for garbage, status in (("abc", 422), ("e30", 422), (encode_cursor(position)[:-3] + "!!", 422), (5, 400)):
 		with pytest.raises(ApiError) as raised:
 			decode_cursor(garbage)
-		assert raised.value.details["field"] == "cursor"
+		assert (raised.value.status, raised.value.details["field"]) == (status, "cursor")
 
 
 def test_limit_and_kinds_are_checked():
 	assert page_limit(None) == 100 and page_limit("500") == 500
-	for bad in (0, 501, "ten"):
+	for bad in (0, 501, "ten", ""):
 		with pytest.raises(ApiError):
 			page_limit(bad)
 	assert kinds_filter("stock,item") == ("item", "stock")
