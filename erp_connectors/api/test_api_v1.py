@@ -77,6 +77,45 @@ class TestAccess(ApiCase):
 			set_api_limit(0)
 			frappe.cache.delete_keys("erp_connectors:api:")
 
+	def test_an_oauth_bearer_token_works_like_an_api_key(self):
+		from frappe.utils import add_to_date
+
+		client = frappe.db.get_value("OAuth Client", {"app_name": "API Bench Client"})
+		if not client:
+			client = (
+				frappe.get_doc(
+					{
+						"doctype": "OAuth Client",
+						"app_name": "API Bench Client",
+						"scopes": "all",
+						"redirect_uris": "https://client.example.com/callback",
+						"default_redirect_uri": "https://client.example.com/callback",
+						"skip_authorization": 1,
+					}
+				)
+				.insert(ignore_permissions=True)
+				.name
+			)
+		token = frappe.generate_hash(length=30)
+		frappe.get_doc(
+			{
+				"doctype": "OAuth Bearer Token",
+				"client": client,
+				"user": USER,
+				"scopes": "all",
+				"access_token": token,
+				"refresh_token": frappe.generate_hash(length=30),
+				"expiration_time": add_to_date(now_datetime(), hours=1),
+				"expires_in": 3600,
+				"status": "Active",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		response = call("get_stock", f"Bearer {token}", {"items": [SKUS[0]]})
+		self.assertEqual(response.status_code, 200, response.json)
+		self.assertEqual(response.json["items"][0]["item_code"], SKUS[0])
+		self.assertEqual(call("get_stock", "Bearer not-a-token", {"items": [SKUS[0]]}).status_code, 401)
+
 	def test_openapi_document_is_served(self):
 		status, body = self.call("openapi", http="GET")
 		self.assertEqual(status, 200)
