@@ -74,6 +74,40 @@ class FrappeGateway:
 	def comment(self, doctype: str, name: str, text: str) -> None:
 		frappe.get_doc(doctype, name).add_comment("Comment", text)
 
+	def draft_invoice(self, sales_order: str) -> dict:
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		return _draft(make_sales_invoice(sales_order, ignore_permissions=True))
+
+	def draft_payment(self, doctype: str, name: str, account: str) -> dict:
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+		return _draft(get_payment_entry(doctype, name, bank_account=account, ignore_permissions=True))
+
+	def deliveries(self, sales_order: str) -> list[dict]:
+		rows = frappe.get_all(
+			"Delivery Note Item",
+			filters={"against_sales_order": sales_order, "docstatus": 1},
+			fields=["parent", "name", "item_code", "qty", "warehouse", "rate"],
+			order_by="idx asc",
+		)
+		notes = {}
+		for row in rows:
+			if row.parent not in notes:
+				head = frappe.db.get_value(
+					"Delivery Note",
+					row.parent,
+					["name", "customer", "company", "currency", "is_return", "posting_date"],
+					as_dict=True,
+				)
+				head.posting_date = str(head.posting_date)
+				notes[row.parent] = None if head.is_return else {**head, "items": []}
+			if notes[row.parent] is not None:
+				notes[row.parent]["items"].append(
+					{key: row[key] for key in ("name", "item_code", "qty", "warehouse", "rate")}
+				)
+		return [note for note in notes.values() if note]
+
 	def stock_levels(self, item_codes: list[str], warehouses: list[str]) -> dict[tuple[str, str], float]:
 		"""Quantity free to sell: on hand less what submitted orders have reserved."""
 		levels = {(item, warehouse): 0.0 for item in item_codes for warehouse in warehouses}
@@ -110,6 +144,11 @@ def _link_filters(account: AccountRef, remote_type: str, remote_id) -> dict:
 		"remote_type": remote_type,
 		"remote_id": str(remote_id),
 	}
+
+
+def _draft(doc) -> dict:
+	"""An unsaved mapped document as the plain dict the sync layer edits and inserts."""
+	return doc.as_dict(no_nulls=True, no_default_fields=False)
 
 
 def _plain(value):

@@ -9,6 +9,7 @@ docstatus); ERPNext's own business rules are tested against real ERPNext.
 import copy
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 
@@ -42,6 +43,17 @@ class ERPGateway(Protocol):
 
 	def comment(self, doctype: str, name: str, text: str) -> None:
 		"""Leave a note on the document's timeline for a person to read."""
+
+	def draft_invoice(self, sales_order: str) -> dict:
+		"""An unsaved Sales Invoice for what the Sales Order has not billed yet (ERPNext's own mapping)."""
+
+	def draft_payment(self, doctype: str, name: str, account: str) -> dict:
+		"""An unsaved Payment Entry settling the invoice's outstanding amount through `account`
+		(Receive for an invoice, Pay for a credit note)."""
+
+	def deliveries(self, sales_order: str) -> list[dict]:
+		"""Submitted, not-return Delivery Notes of the order: {name, customer, company, currency, posting_date,
+		items: [{name, item_code, qty, warehouse, rate}]} with only the order's rows."""
 
 	def stock_levels(self, item_codes: list[str], warehouses: list[str]) -> dict[tuple[str, str], float]: ...
 
@@ -95,6 +107,54 @@ class InMemoryGateway:
 
 	def comment(self, doctype, name, text):
 		self.comments.append((doctype, name, text))
+
+	def draft_invoice(self, sales_order):
+		order = self.docs["Sales Order"][sales_order]
+		keep = ("item_code", "qty", "rate", "warehouse")
+		return {
+			"doctype": "Sales Invoice",
+			**{key: order.get(key) for key in ("customer", "company", "currency", "selling_price_list")},
+			"items": [
+				{
+					**{key: row.get(key) for key in keep},
+					"sales_order": sales_order,
+					"so_detail": f"{sales_order}-{i}",
+				}
+				for i, row in enumerate(order["items"])
+			],
+			"taxes": [dict(row) for row in order.get("taxes", [])],
+			**({"discount_amount": order["discount_amount"]} if order.get("discount_amount") else {}),
+		}
+
+	def draft_payment(self, doctype, name, account):
+		invoice = self.docs[doctype][name]
+		outstanding = invoice.get("outstanding_amount")
+		if outstanding is None:  # what the document adds up to; ERPNext's own rules are tested on a bench
+			outstanding = sum(Decimal(str(r["rate"])) * Decimal(str(r["qty"])) for r in invoice["items"])
+			outstanding -= Decimal(str(invoice.get("discount_amount") or 0))
+			outstanding += sum(Decimal(str(t["tax_amount"])) for t in invoice.get("taxes") or [])
+		receive = outstanding >= 0
+		return {
+			"doctype": "Payment Entry",
+			"payment_type": "Receive" if receive else "Pay",
+			"party_type": "Customer",
+			"party": invoice.get("customer"),
+			"paid_amount": abs(outstanding),
+			"received_amount": abs(outstanding),
+			("paid_to" if receive else "paid_from"): account,
+			"references": [
+				{"reference_doctype": doctype, "reference_name": name, "allocated_amount": outstanding}
+			],
+		}
+
+	def deliveries(self, sales_order):
+		found = []
+		for note in self.docs.get("Delivery Note", {}).values():
+			rows = [row for row in note["items"] if row.get("against_sales_order") == sales_order]
+			if rows and note["docstatus"] == 1 and not note.get("is_return"):
+				keys = ("name", "customer", "company", "currency", "posting_date")
+				found.append({**{k: note.get(k) for k in keys}, "items": rows})
+		return found
 
 	def stock_levels(self, item_codes, warehouses):
 		return {

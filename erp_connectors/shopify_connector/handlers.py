@@ -1,6 +1,7 @@
 """Shopify topic -> handler. Webhooks, retries and the reconciliation poll share this map."""
 
 from erp_connectors.shopify_connector.orders import cancel_order, import_order
+from erp_connectors.shopify_connector.refunds import import_refund
 
 
 def uninstalled(ctx, payload):
@@ -13,5 +14,6 @@ HANDLERS = {
 	"orders/updated": import_order,
 	"orders/paid": import_order,
 	"orders/cancelled": cancel_order,
+	"refunds/create": import_refund,
 	"app/uninstalled": uninstalled,
 }

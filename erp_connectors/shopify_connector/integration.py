@@ -42,6 +42,8 @@ def store_settings(store) -> dict:
 		"location_warehouses": {row.shopify_location_id: row.warehouse for row in store.locations},
 		"import_test_orders": bool(store.import_test_orders),
 		"create_invoice": bool(store.create_invoice),
+		"create_payment": bool(store.create_payment),
+		"payment_account": store.payment_account,
 	}
 
 

@@ -17,6 +17,10 @@ from decimal import Decimal
 from erp_connectors.connectors.errors import NeedsAttention
 from erp_connectors.shopify_connector.money import allocated_discount, shop_amount, split_evenly, unit
 
+# Marks a tax row of an order whose Shopify prices include tax (the item rates here are net of it):
+# the accountant sees it, and a later refund knows its subtotals include the tax.
+INCLUDED_IN_PRICES = " (included in Shopify prices)"
+
 
 def order_date(order: dict) -> str:
 	return str(order.get("processed_at") or order.get("created_at"))[:10]
@@ -94,7 +98,7 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 				f"'{line.get('title')}' (SKU '{line.get('sku') or ''}', variant {line.get('variant_id')})"
 			)
 			continue
-		line_tax = _add_taxes(tax_by_title, line.get("tax_lines"))
+		line_tax = add_taxes(tax_by_title, line.get("tax_lines"))
 		net = shop_amount(line, "price") * qty - allocated_discount(line) - (line_tax if included else 0)
 		for row_qty, rate in split_evenly(net, qty, step):
 			items.append(
@@ -114,7 +118,7 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 
 	charges = []
 	for shipping in order.get("shipping_lines") or []:
-		shipping_tax = _add_taxes(tax_by_title, shipping.get("tax_lines"))
+		shipping_tax = add_taxes(tax_by_title, shipping.get("tax_lines"))
 		net = (
 			shop_amount(shipping, "price") - allocated_discount(shipping) - (shipping_tax if included else 0)
 		)
@@ -132,15 +136,15 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 			)
 		else:
 			charges.append(
-				_charge(settings["shipping_account"], f"Shipping: {shipping.get('title') or ''}".strip(), net)
+				charge(settings["shipping_account"], f"Shipping: {shipping.get('title') or ''}".strip(), net)
 			)
 
 	if sum(tax_by_title.values(), Decimal(0)) != shop_amount(order, "total_tax"):
 		# Some payloads carry taxes only at order level.
 		tax_by_title = OrderedDict()
-		_add_taxes(tax_by_title, order.get("tax_lines"))
+		add_taxes(tax_by_title, order.get("tax_lines"))
 	taxes = [
-		_charge(_tax_account(title, settings, order), title, amount)
+		charge(tax_account(title, settings, order), title + (INCLUDED_IN_PRICES if included else ""), amount)
 		for title, amount in tax_by_title.items()
 		if amount
 	]
@@ -184,13 +188,14 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 
 
 def erp_grand_total(doc: dict) -> Decimal:
-	"""ERPNext's grand total for the fields `sales_order` emits (no rounding adjustment)."""
-	net = sum((Decimal(str(i["rate"])) * i["qty"] for i in doc["items"]), Decimal(0))
+	"""ERPNext's grand total for the fields `sales_order` emits (no rounding adjustment); also
+	for the invoice ERPNext maps from such an order, which carries the same fields."""
+	net = sum((Decimal(str(i["rate"])) * Decimal(str(i["qty"])) for i in doc["items"]), Decimal(0))
 	net -= Decimal(str(doc.get("discount_amount") or 0))
-	return net + sum((Decimal(str(t["tax_amount"])) for t in doc["taxes"]), Decimal(0))
+	return net + sum((Decimal(str(t["tax_amount"])) for t in doc.get("taxes") or []), Decimal(0))
 
 
-def _add_taxes(tax_by_title: dict, tax_lines) -> Decimal:
+def add_taxes(tax_by_title: dict, tax_lines) -> Decimal:
 	total = Decimal(0)
 	for tax in tax_lines or []:
 		amount = shop_amount(tax, "price")
@@ -201,7 +206,7 @@ def _add_taxes(tax_by_title: dict, tax_lines) -> Decimal:
 	return total
 
 
-def _tax_account(title: str, settings: dict, order: dict) -> str:
+def tax_account(title: str, settings: dict, order: dict) -> str:
 	account = (settings.get("tax_accounts") or {}).get(title)
 	if not account:
 		raise NeedsAttention(
@@ -211,7 +216,7 @@ def _tax_account(title: str, settings: dict, order: dict) -> str:
 	return account
 
 
-def _charge(account: str, description: str, amount: Decimal) -> dict:
+def charge(account: str, description: str, amount: Decimal) -> dict:
 	return {
 		"charge_type": "Actual",
 		"account_head": account,

@@ -3,6 +3,7 @@
 from erp_connectors.connectors.errors import AlreadyDone, TransientError
 from erp_connectors.connectors.sources import SyncContext
 from erp_connectors.shopify_connector import mapping
+from erp_connectors.shopify_connector.billing import bill_order
 
 
 def upsert_customer(ctx: SyncContext, order: dict) -> str:
@@ -48,6 +49,7 @@ def import_order(ctx: SyncContext, order: dict):
 	if linked:
 		if order.get("cancelled_at"):
 			return cancel_order(ctx, order)
+		bill_order(ctx, order, linked[1])
 		return linked
 	if order.get("test") and not ctx.settings.get("import_test_orders"):
 		return None
@@ -59,6 +61,7 @@ def import_order(ctx: SyncContext, order: dict):
 	bound = ctx.gateway.add_link(ctx.account, "order", order["id"], "Sales Order", name)
 	if bound != ("Sales Order", name):
 		raise AlreadyDone(bound)  # another worker imported it first; ours rolls back
+	bill_order(ctx, order, name)
 	return bound
 
 
