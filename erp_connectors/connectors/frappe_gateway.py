@@ -74,6 +74,14 @@ class FrappeGateway:
 	def comment(self, doctype: str, name: str, text: str) -> None:
 		frappe.get_doc(doctype, name).add_comment("Comment", text)
 
+	def lock(self, doctype: str, name: str) -> None:
+		frappe.db.sql(f"select name from `tab{doctype}` where name = %s for update", name)
+
+	def draft_delivery(self, sales_order: str) -> dict:
+		from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
+
+		return _draft(make_delivery_note(sales_order))
+
 	def draft_invoice(self, sales_order: str) -> dict:
 		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
 

@@ -22,7 +22,10 @@ class AccountRef:
 
 
 class ERPGateway(Protocol):
-	def find_link(self, account: AccountRef, remote_type: str, remote_id: str) -> tuple[str, str] | None: ...
+	def find_link(
+		self, account: AccountRef, remote_type: str, remote_id: str, latest: bool = False
+	) -> tuple[str, str] | None:
+		"""`latest`: see links committed by others after this transaction began (a locking read)."""
 
 	def add_link(
 		self, account: AccountRef, remote_type: str, remote_id: str, doctype: str, name: str
@@ -43,6 +46,12 @@ class ERPGateway(Protocol):
 
 	def comment(self, doctype: str, name: str, text: str) -> None:
 		"""Leave a note on the document's timeline for a person to read."""
+
+	def lock(self, doctype: str, name: str) -> None:
+		"""Hold the document's row until this transaction ends, so work on it is serialised."""
+
+	def draft_delivery(self, sales_order: str) -> dict:
+		"""An unsaved Delivery Note for what the Sales Order has not delivered yet (ERPNext's own mapping)."""
 
 	def draft_invoice(self, sales_order: str) -> dict:
 		"""An unsaved Sales Invoice for what the Sales Order has not billed yet (ERPNext's own mapping)."""
@@ -67,9 +76,10 @@ class InMemoryGateway:
 		self.stock: dict[tuple[str, str], float] = {}
 		self.prices: dict[tuple[str, str], float] = {}
 		self.comments: list[tuple[str, str, str]] = []
+		self.locked: list[tuple[str, str]] = []
 		self._counter = itertools.count(1)
 
-	def find_link(self, account, remote_type, remote_id):
+	def find_link(self, account, remote_type, remote_id, latest=False):
 		return self.links.get((account, remote_type, str(remote_id)))
 
 	def add_link(self, account, remote_type, remote_id, doctype, name):
@@ -107,6 +117,24 @@ class InMemoryGateway:
 
 	def comment(self, doctype, name, text):
 		self.comments.append((doctype, name, text))
+
+	def lock(self, doctype, name):
+		self.locked.append((doctype, name))
+
+	def draft_delivery(self, sales_order):
+		order = self.docs["Sales Order"][sales_order]
+		return {
+			"doctype": "Delivery Note",
+			**{key: order.get(key) for key in ("customer", "company", "currency")},
+			"items": [
+				{
+					**{key: row.get(key) for key in ("item_code", "qty", "rate", "warehouse")},
+					"against_sales_order": sales_order,
+					"so_detail": f"{sales_order}-{i}",
+				}
+				for i, row in enumerate(order["items"])
+			],
+		}
 
 	def draft_invoice(self, sales_order):
 		order = self.docs["Sales Order"][sales_order]

@@ -45,6 +45,11 @@ def shopify_orders(delivery_note) -> dict[str, tuple[str, str, dict]]:
 
 
 def tracking_of(delivery_note) -> dict | None:
+	return label_tracking(delivery_note) or note_tracking(delivery_note)
+
+
+def label_tracking(delivery_note) -> dict | None:
+	"""Tracking of a label bought here on a Shipment carrying the note."""
 	row = frappe.db.sql(
 		"""select s.awb_number, s.carrier, s.tracking_url from `tabShipment` s
 		join `tabShipment Delivery Note` d on d.parent = s.name
@@ -55,6 +60,10 @@ def tracking_of(delivery_note) -> dict | None:
 	)
 	if row:
 		return {"number": row[0].awb_number, "company": row[0].carrier, "url": row[0].tracking_url}
+	return None
+
+
+def note_tracking(delivery_note) -> dict | None:
 	if delivery_note.lr_no:
 		return {"number": delivery_note.lr_no, "company": delivery_note.transporter_name}
 	return None
@@ -64,6 +73,9 @@ def push_delivery_note(delivery_note: str):
 	"""Create the fulfillment once per (Delivery Note, order); later calls only refresh tracking."""
 	note = frappe.get_doc("Delivery Note", delivery_note)
 	tracking = tracking_of(note)
+	# An existing fulfillment only hears of a label bought here; a note's own tracking number
+	# went out with the fulfillment (or came from Shopify, for a fulfillment made there).
+	label = label_tracking(note)
 	gateway = FrappeGateway()
 	already_fulfilled = set()
 	try:
@@ -76,14 +88,16 @@ def push_delivery_note(delivery_note: str):
 			if gateway.find_link(account, FULFILLMENT, key):
 				already_fulfilled.add(store_name)
 				continue
+			# Held until the links commit: the echo of this fulfillment (fulfillments/create) waits here.
+			gateway.lock("Sales Order", sales_order)
 			fulfillment = push_fulfillment(client_for(store), order_id, quantities, tracking)
 			gateway.add_link(account, FULFILLMENT, key, "Delivery Note", note.name)
 			gateway.add_link(account, FULFILLMENT_ID, fulfillment["id"], "Delivery Note", note.name)
 			frappe.db.commit()
-		for store_name in already_fulfilled if tracking else ():
+		for store_name in already_fulfilled if label else ():
 			store = frappe.get_doc("Shopify Store", store_name)
 			filters = {"account": store_name, "remote_type": FULFILLMENT_ID, "reference_name": note.name}
 			for fulfillment_id in frappe.get_all("Connector Link", filters=filters, pluck="remote_id"):
-				update_tracking(client_for(store), fulfillment_id, tracking)
+				update_tracking(client_for(store), fulfillment_id, label)
 	finally:
 		call_log.flush()

@@ -1,5 +1,6 @@
 """Shopify topic -> handler. Webhooks, retries and the reconciliation poll share this map."""
 
+from erp_connectors.shopify_connector.fulfillments_in import import_fulfillment
 from erp_connectors.shopify_connector.orders import cancel_order, import_order
 from erp_connectors.shopify_connector.refunds import import_refund
 
@@ -15,5 +16,6 @@ HANDLERS = {
 	"orders/paid": import_order,
 	"orders/cancelled": cancel_order,
 	"refunds/create": import_refund,
+	"fulfillments/create": import_fulfillment,
 	"app/uninstalled": uninstalled,
 }

@@ -17,7 +17,9 @@ from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
 ORDER_ID = 820982911946154777
 
 
-class TestFulfillmentPush(FrappeTestCase):
+class FulfillmentCase(FrappeTestCase):
+	"""A fake Shopify with the order's fulfillment orders, and the order imported here."""
+
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -31,6 +33,8 @@ class TestFulfillmentPush(FrappeTestCase):
 
 	def setUp(self):
 		cleanup([ORDER_ID])
+		self.shopify.fulfillment_orders.clear()
+		self.shopify.fulfillments.clear()
 		order = sample_order(ORDER_ID)
 		self.shopify.add_order(order)
 		source = get_binding("Shopify").source
@@ -58,6 +62,8 @@ class TestFulfillmentPush(FrappeTestCase):
 		frappe.db.commit()
 		cleanup([ORDER_ID])
 
+
+class TestFulfillmentPush(FulfillmentCase):
 	def test_delivery_note_becomes_a_fulfillment_and_a_label_adds_tracking(self):
 		note = make_delivery_note(self.sales_order)
 		note.insert(ignore_permissions=True)
@@ -112,3 +118,57 @@ class TestFulfillmentPush(FrappeTestCase):
 			== "erp_connectors.shopify_connector.fulfillment_push.push_delivery_note"
 		]
 		self.assertIn(note.name, [push["kwargs"]["delivery_note"] for push in pushes])
+
+
+class TestFulfillmentsFromShopify(FulfillmentCase):
+	"""fulfillments/create through the signed webhook endpoint."""
+
+	def deliver(self, fulfillment):
+		from erp_connectors.shopify_connector.doctype.shopify_store.test_billing_and_refunds import deliver
+
+		return deliver(fulfillment, "fulfillments/create")
+
+	def fulfillment(self, lines, gid="gid://shopify/Fulfillment/9001"):
+		return {
+			"id": int(gid.rsplit("/", 1)[1]),
+			"admin_graphql_api_id": gid,
+			"order_id": ORDER_ID,
+			"status": "success",
+			"created_at": frappe.utils.nowdate(),
+			"tracking_number": "1Z999AA10123456784",
+			"location_id": None,
+			"name": "#T4777.1",
+			"line_items": [{**line, "quantity": qty} for line, qty in lines],
+		}
+
+	def deliveries(self):
+		return frappe.get_all(
+			"Delivery Note Item",
+			filters={"against_sales_order": self.sales_order, "docstatus": 1},
+			fields=["parent", "item_code", "qty"],
+		)
+
+	def test_a_partial_shopify_fulfillment_becomes_a_delivery_note_and_is_not_pushed_back(self):
+		first = sample_order(ORDER_ID)["line_items"][0]
+		status = self.deliver(self.fulfillment([(first, 1)]))
+		self.assertEqual(status.status, "Processed", status.last_error)
+		[row] = self.deliveries()
+		self.assertEqual((row.item_code, row.qty), (first["sku"], 1))
+		self.assertEqual(frappe.db.get_value("Delivery Note", row.parent, "lr_no"), "1Z999AA10123456784")
+		self.assertLess(frappe.db.get_value("Sales Order", self.sales_order, "per_delivered"), 100)
+		push_delivery_note(row.parent)  # what its submission enqueued
+		self.assertEqual(self.shopify.fulfillments, [])
+
+	def test_the_echo_of_our_own_fulfillment_adds_no_delivery(self):
+		note = make_delivery_note(self.sales_order)
+		note.insert(ignore_permissions=True)
+		note.submit()
+		frappe.db.commit()
+		push_delivery_note(note.name)
+		[pushed] = self.shopify.fulfillments
+		echo = self.fulfillment(
+			[(line, 1) for line in sample_order(ORDER_ID)["line_items"]], gid=pushed["id"]
+		)
+		status = self.deliver(echo)
+		self.assertEqual(status.status, "Processed", status.last_error)
+		self.assertEqual({row.parent for row in self.deliveries()}, {note.name})
