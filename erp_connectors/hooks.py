@@ -21,10 +21,14 @@ after_migrate = [
 ]
 after_install = "erp_connectors.api.setup.ensure_role"
 
+STOCK_CHANGED = "erp_connectors.shopify_connector.stock_sync.on_stock_change"
 doc_events = {
 	"Delivery Note": {
 		"on_submit": "erp_connectors.shopify_connector.fulfillment_push.on_delivery_note_submit",
 	},
+	# Stock moved, or an order reserved or released stock: push what Shopify can sell.
+	"Stock Ledger Entry": {"on_submit": STOCK_CHANGED, "on_cancel": STOCK_CHANGED},
+	"Sales Order": {"on_submit": STOCK_CHANGED, "on_cancel": STOCK_CHANGED},
 }
 
 # Each inbound source: its name (Connector Event "source") -> the Frappe-side binding
@@ -41,7 +45,11 @@ scheduler_events = {
 		"* * * * *": ["erp_connectors.connectors.processing.sweep"],
 		"*/15 * * * *": ["erp_connectors.shopify_connector.integration.poll_all_stores"],
 	},
-	"hourly": ["erp_connectors.shipping_connector.shipment_actions.poll_tracking"],
+	"hourly": [
+		"erp_connectors.shipping_connector.shipment_actions.poll_tracking",
+		"erp_connectors.shopify_connector.stock_sync.reconcile_all",
+	],
+	"daily": ["erp_connectors.shopify_connector.stock_sync.reconcile_daily"],
 }
 
 # Log Settings clears these after the given number of days (configurable in Desk).

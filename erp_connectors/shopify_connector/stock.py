@@ -36,13 +36,14 @@ class PushResult:
 	forced: int = 0
 
 
-def plan(levels: dict, last_pushed: dict) -> list[dict]:
-	"""Quantities to send: only those that differ from the last pushed value."""
+def plan(levels: dict, last_pushed: dict, everything: bool = False) -> list[dict]:
+	"""Quantities to send: only those that differ from the last pushed value (all of them, for a
+	full reconcile, which also repairs what someone changed in Shopify since)."""
 	changes = []
 	for (item, location), quantity in sorted(levels.items()):
 		quantity = int(quantity)
 		previous = last_pushed.get((item, location))
-		if previous is not None and int(previous) == quantity:
+		if previous is not None and int(previous) == quantity and not everything:
 			continue
 		changes.append(
 			{

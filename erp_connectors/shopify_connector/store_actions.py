@@ -78,3 +78,29 @@ def backfill_since(store: str, since: str):
 	_store(store)
 	frappe.db.set_value("Shopify Store", store, "orders_synced_until", get_datetime(since))
 	sync_now(store)
+
+
+@frappe.whitelist(methods=["POST"])
+@user_facing("Shopify")
+def link_variants(store: str):
+	"""Bind the store's variants to existing Items whose code is the SKU; never creates Items."""
+	from erp_connectors.shopify_connector.stock_sync import link_store_variants
+
+	doc = _store(store)
+	result = link_store_variants(doc.name)
+	return {"linked": result.linked, "already": result.already, "unmatched": result.unmatched[:50]}
+
+
+@frappe.whitelist(methods=["POST"])
+@user_facing("Shopify")
+def push_stock(store: str):
+	"""Push every linked item's available quantity per mapped location now (a full reconcile)."""
+	from erp_connectors.shopify_connector.stock_sync import push_store
+
+	doc = _store(store)
+	result = push_store(doc.name, everything=True)
+	if result is None:
+		frappe.throw(
+			_("Nothing to push: link variants by SKU and map Shopify locations to warehouses first.")
+		)
+	return {"sent": result.sent, "calls": result.calls, "forced": result.forced}

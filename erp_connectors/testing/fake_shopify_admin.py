@@ -11,11 +11,12 @@ import threading
 import time
 
 from erp_connectors.testing.fake_server import FakeService, Response, route
+from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
-class FakeShopifyAdmin(FakeService):
+class FakeShopifyAdmin(ShopifyCatalog, FakeService):
 	def __init__(self, token: str = "shpat_fake_token", maximum: float = 1000.0, restore_rate: float = 100.0):
 		super().__init__()
 		self.token = token
@@ -134,13 +135,20 @@ class FakeShopifyAdmin(FakeService):
 			cost, handler = 10, self._fulfillment_create
 		elif "fulfillmentOrders" in query:
 			cost, handler = 12, self._fulfillment_orders
+		elif found := self.catalog_operation(query, variables):
+			cost, handler = found
 		else:
 			return Response(200, {"errors": [{"message": "Field doesn't exist on type 'QueryRoot'"}]})
 		throttled = self._spend(cost)
 		if throttled:
 			errors = [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
 			return Response(200, {"errors": errors, "extensions": throttled})
-		return Response(200, {"data": handler(variables), "extensions": self._cost(cost, cost)})
+		data = handler(variables)
+		if "__error__" in data:
+			return Response(
+				200, {"errors": [{"message": data["__error__"]}], "extensions": self._cost(cost, cost)}
+			)
+		return Response(200, {"data": data, "extensions": self._cost(cost, cost)})
 
 	def _set_quantities(self, variables):
 		"""inventorySetQuantities with the 250 cap, compare-and-set and the @idempotent key."""

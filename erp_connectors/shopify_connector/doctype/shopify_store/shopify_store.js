@@ -33,6 +33,28 @@ frappe.ui.form.on("Shopify Store", {
 		);
 		frm.add_custom_button(__("Sync Now"), () => call("sync_now").then(() => frappe.show_alert(__("Sync queued"))), group);
 		frm.add_custom_button(
+			__("Link Variants by SKU"),
+			() =>
+				call("link_variants").then(({ message }) =>
+					frappe.msgprint(
+						__("Linked {0} variants ({1} were already). No Item for: {2}", [
+							message.linked,
+							message.already,
+							frappe.utils.escape_html(message.unmatched.join(", ")) || "-",
+						])
+					)
+				),
+			group
+		);
+		frm.add_custom_button(
+			__("Push Stock Now"),
+			() =>
+				call("push_stock").then(({ message }) =>
+					frappe.msgprint(__("Sent {0} quantities in {1} calls.", [message.sent, message.calls]))
+				),
+			group
+		);
+		frm.add_custom_button(
 			__("Backfill Orders Since"),
 			() =>
 				frappe.prompt({ fieldtype: "Date", fieldname: "since", label: __("Orders changed since"), reqd: 1 }, ({ since }) =>

@@ -11,6 +11,9 @@ class ShopifyStore(Document):
 		self.shop_domain = normalise_domain(self.shop_domain)
 		self.name = self.shop_domain
 
+	def on_update(self):
+		frappe.cache.delete_value("erp_connectors:shopify_stock_stores")
+
 	def validate(self):
 		self.shop_domain = normalise_domain(self.shop_domain)
 		if not self.shop_domain.endswith(".myshopify.com"):

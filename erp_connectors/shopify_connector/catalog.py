@@ -1,0 +1,56 @@
+"""Shopify product variants linked to the Items that already exist here, by SKU. Pure.
+
+An Item is never created for a variant: a variant whose SKU is no Item code stays unlinked and
+is reported, so the user can create or rename the Item. Both the variant (orders name it) and
+its inventory item (stock is pushed to it) are bound to the Item.
+"""
+
+from dataclasses import dataclass, field
+
+from erp_connectors.connectors.gateway import AccountRef, ERPGateway
+from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
+
+PAGE = 250
+VARIANTS = """
+query Variants($first: Int!, $after: String) {
+  productVariants(first: $first, after: $after) {
+    nodes { id legacyResourceId sku inventoryItem { id } product { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+@dataclass
+class LinkResult:
+	linked: int = 0
+	already: int = 0
+	unmatched: list = field(default_factory=list)  # SKUs (or variant ids without one) with no Item
+
+
+def variants(client: ShopifyGraphQL, page: int = PAGE):
+	after = None
+	while True:
+		data = client.execute(VARIANTS, {"first": page, "after": after}, cost=2 + page)["productVariants"]
+		yield from data["nodes"]
+		if not data["pageInfo"]["hasNextPage"]:
+			return
+		after = data["pageInfo"]["endCursor"]
+
+
+def link_variants(client: ShopifyGraphQL, gateway: ERPGateway, account: AccountRef) -> LinkResult:
+	result = LinkResult()
+	for variant in variants(client):
+		legacy_id = variant.get("legacyResourceId") or variant["id"].rsplit("/", 1)[-1]
+		if gateway.find_link(account, "variant", legacy_id):
+			result.already += 1
+			continue
+		sku = (variant.get("sku") or "").strip()
+		item = gateway.find("Item", {"item_code": sku}) if sku else None
+		if not item:
+			result.unmatched.append(sku or variant["id"])
+			continue
+		gateway.add_link(account, "variant", legacy_id, "Item", item)
+		gateway.add_link(account, "inventory_item", variant["inventoryItem"]["id"], "Item", item)
+		result.linked += 1
+	return result

@@ -1,0 +1,105 @@
+"""Stock ERPNext → Shopify on real ERPNext: variants linked by SKU, movements pushed, nothing twice."""
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import add_days, nowdate
+
+from erp_connectors.shopify_connector import stock_sync
+from erp_connectors.shopify_connector.bench_fixtures import COMPANY, SHOP, ensure_store
+from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
+
+SKU = "SHOPIFY-STOCK-A"
+LOCATION = "gid://shopify/Location/655441491"
+
+
+def receive(qty: float):
+	entry = frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Receipt",
+			"company": COMPANY,
+			"items": [{"item_code": SKU, "qty": qty, "t_warehouse": "Stores - TC", "basic_rate": 10}],
+		}
+	).insert(ignore_permissions=True)
+	entry.submit()
+	frappe.db.commit()
+
+
+class TestStockSync(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456").start()
+		ensure_store(
+			base_url=cls.shopify.url,
+			sync_stock=1,
+			locations=[
+				{"shopify_location_id": "655441491", "location_name": "Main", "warehouse": "Stores - TC"}
+			],
+		)
+		if not frappe.db.exists("Item", SKU):
+			frappe.get_doc(
+				{
+					"doctype": "Item",
+					"item_code": SKU,
+					"item_name": SKU,
+					"item_group": "Products",
+					"stock_uom": "Nos",
+					"is_stock_item": 1,
+				}
+			).insert(ignore_permissions=True)
+		frappe.db.delete(
+			"Connector Link", {"account": SHOP, "remote_type": ("in", ["variant", "inventory_item"])}
+		)
+		frappe.db.delete("Shopify Inventory Level", {"store": SHOP})
+		frappe.db.commit()
+		cls.variant = cls.shopify.add_variant(SKU, variant_id=44_000_000_000_001)
+		cls.shopify.add_variant("NOT-AN-ITEM-IN-ERPNEXT", variant_id=44_000_000_000_002)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.shopify.stop()
+		ensure_store()
+		super().tearDownClass()
+
+	def available(self):
+		actual, reserved = frappe.db.get_value(
+			"Bin", {"item_code": SKU, "warehouse": "Stores - TC"}, ["actual_qty", "reserved_qty"]
+		) or (0, 0)
+		return int(actual - reserved)
+
+	def test_linked_variant_gets_each_change_once(self):
+		result = stock_sync.link_store_variants(SHOP)
+		self.assertEqual((result.linked, result.unmatched), (1, ["NOT-AN-ITEM-IN-ERPNEXT"]))
+		inventory_item = self.variant["inventoryItem"]["id"]
+
+		receive(4)  # the ledger entry marks the item and queues the push
+		self.assertIn(SKU, {m.decode() for m in frappe.cache.smembers(stock_sync.DIRTY)})
+		stock_sync.push_changed()  # the queued job
+		self.assertEqual(self.shopify.inventory[(inventory_item, LOCATION)], self.available())
+		calls = self.shopify.mutation_calls
+
+		stock_sync.push_changed()  # nothing marked: nothing sent
+		stock_sync.reconcile_all()  # nothing differs from what was pushed: nothing sent
+		self.assertEqual(self.shopify.mutation_calls, calls)
+
+		order = frappe.get_doc(
+			{
+				"doctype": "Sales Order",
+				"customer": frappe.db.get_value("Customer", {}, "name"),
+				"company": COMPANY,
+				"delivery_date": add_days(nowdate(), 3),
+				"items": [{"item_code": SKU, "qty": 1, "rate": 10, "warehouse": "Stores - TC"}],
+			}
+		).insert(ignore_permissions=True)
+		order.submit()  # reserves one: Shopify may sell one less
+		frappe.db.commit()
+		stock_sync.push_changed()
+		self.assertEqual(self.shopify.inventory[(inventory_item, LOCATION)], self.available())
+		self.assertEqual(self.shopify.mutation_calls, calls + 1)
+		level = frappe.get_doc("Shopify Inventory Level", {"store": SHOP, "inventory_item": inventory_item})
+		self.assertEqual((level.item_code, level.quantity), (SKU, self.available()))
+
+		self.shopify.inventory[(inventory_item, LOCATION)] = 999  # someone changed it in Shopify
+		stock_sync.reconcile_daily()  # the daily full push repairs it
+		self.assertEqual(self.shopify.inventory[(inventory_item, LOCATION)], self.available())

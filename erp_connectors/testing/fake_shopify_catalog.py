@@ -1,0 +1,61 @@
+"""The fake Shopify's catalogue: product variants with their inventory items, paged as Shopify pages them.
+
+Mixed into `FakeShopifyAdmin`, whose GraphQL route asks `catalog_operation(query)` for the
+queries it does not know itself.
+"""
+
+import base64
+import re
+
+MAX_PAGE = 250
+
+
+def _cursor(index: int) -> str:
+	return base64.b64encode(f"variant:{index}".encode()).decode()
+
+
+def _index(cursor: str | None) -> int:
+	if not cursor:
+		return 0
+	return int(base64.b64decode(cursor).decode().split(":")[1]) + 1
+
+
+class ShopifyCatalog:
+	def __init__(self, *args, **kwargs):
+		super().__init__(*args, **kwargs)
+		self.variants: list[dict] = []
+
+	def add_variant(self, sku: str, variant_id: int | None = None, product_id: int = 1000) -> dict:
+		variant_id = variant_id or 40_000_000_000_000 + len(self.variants)
+		variant = {
+			"id": f"gid://shopify/ProductVariant/{variant_id}",
+			"legacyResourceId": str(variant_id),
+			"sku": sku,
+			"inventoryItem": {"id": f"gid://shopify/InventoryItem/{variant_id + 7}"},
+			"product": {"id": f"gid://shopify/Product/{product_id}"},
+		}
+		self.variants.append(variant)
+		return variant
+
+	def catalog_operation(self, query: str, variables: dict):
+		"""(cost, handler) for a catalogue query, or None."""
+		if re.search(r"\bproductVariants\(", query):
+			first = int(variables.get("first") or 0)
+			if not 1 <= first <= MAX_PAGE:
+				return 1, lambda _: {"__error__": f"first must be between 1 and {MAX_PAGE}"}
+			return 2 + first, self._product_variants
+		return None
+
+	def _product_variants(self, variables):
+		start, first = _index(variables.get("after")), int(variables["first"])
+		page = self.variants[start : start + first]
+		end = start + len(page) - 1
+		return {
+			"productVariants": {
+				"nodes": page,
+				"pageInfo": {
+					"hasNextPage": end + 1 < len(self.variants),
+					"endCursor": _cursor(end) if page else None,
+				},
+			}
+		}
