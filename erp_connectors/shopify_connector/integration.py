@@ -13,6 +13,7 @@ from erp_connectors.connectors.processing import enqueue_event
 from erp_connectors.connectors.registry import ConnectorBinding
 from erp_connectors.connectors.settings import webhook_rate_limit
 from erp_connectors.connectors.sources import InboundEvent, SyncContext
+from erp_connectors.shopify_connector.bulk import orders_by_bulk
 from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
 from erp_connectors.shopify_connector.reconcile import orders_updated_since
 from erp_connectors.shopify_connector.webhook import ShopifyWebhookSource
@@ -72,6 +73,34 @@ def client_for(store) -> ShopifyGraphQL:
 	)
 
 
+def store_polled_order(store_name: str, order: dict, updated_at: str) -> int:
+	"""Store a polled or backfilled order as an event for the webhook's handlers; 1 if new.
+	The same order at the same updatedAt is the same event, however it was found."""
+	event = InboundEvent(
+		event_id=f"poll:{order['id']}:{updated_at}",
+		topic="orders/updated",
+		payload=order,
+		occurred_at=updated_at,
+	)
+	name, duplicate = intake.store_event(BINDING.source, store_name, event, {})
+	if duplicate:
+		return 0
+	enqueue_event(name)
+	return 1
+
+
+def backfill_store(store_name: str, since: str | None = None) -> int:
+	"""Every order changed since `since`, through one bulk operation streamed order by order."""
+	store = frappe.get_doc("Shopify Store", store_name)
+	stored = 0
+	try:
+		for order, updated_at in orders_by_bulk(client_for(store), since):
+			stored += store_polled_order(store.name, order, updated_at)
+	finally:
+		call_log.flush()
+	return stored
+
+
 def poll_all_stores():
 	"""Every 15 minutes: one reconciliation job per enabled store."""
 	for name in frappe.get_all("Shopify Store", filters={"enabled": 1, "sync_orders": 1}, pluck="name"):
@@ -92,16 +121,7 @@ def poll_store(store_name: str) -> int:
 	newest, stored = cursor, 0
 	try:
 		for order, updated_at in orders_updated_since(client_for(store), since):
-			event = InboundEvent(
-				event_id=f"poll:{order['id']}:{updated_at}",
-				topic="orders/updated",
-				payload=order,
-				occurred_at=updated_at,
-			)
-			name, duplicate = intake.store_event(BINDING.source, store.name, event, {})
-			if not duplicate:
-				enqueue_event(name)
-				stored += 1
+			stored += store_polled_order(store.name, order, updated_at)
 			changed = (
 				datetime.fromisoformat(updated_at.replace("Z", "+00:00"))
 				.astimezone(timezone.utc)

@@ -9,27 +9,34 @@ from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
 
 MONEY = "shopMoney { amount currencyCode }"
 ADDRESS = "address1 address2 city province zip country countryCodeV2 phone name company"
+# The fields of an order, its lines and its shipping lines that `rest_order` reads; shared by the
+# paged poll and the bulk backfill.
+ORDER_FIELDS = f"""
+  id legacyResourceId name currencyCode processedAt createdAt updatedAt taxesIncluded test
+  cancelledAt cancelReason email
+  totalPriceSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }}
+  taxLines {{ title rate priceSet {{ {MONEY} }} }}
+  customer {{ legacyResourceId email firstName lastName phone }}
+  billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
+"""
+LINE_FIELDS = f"""
+  id sku title quantity variant {{ legacyResourceId }} originalUnitPriceSet {{ {MONEY} }}
+  taxLines {{ title rate priceSet {{ {MONEY} }} }}
+  discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+"""
+SHIPPING_FIELDS = f"""
+  id title originalPriceSet {{ {MONEY} }}
+  taxLines {{ title rate priceSet {{ {MONEY} }} }}
+  discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
+"""
 ORDERS_SINCE = f"""
 query OrdersSince($query: String!, $after: String) {{
   orders(first: 50, after: $after, query: $query, sortKey: UPDATED_AT) {{
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
-      id legacyResourceId name currencyCode processedAt createdAt updatedAt taxesIncluded test
-      cancelledAt cancelReason email
-      totalPriceSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }}
-      taxLines {{ title rate priceSet {{ {MONEY} }} }}
-      customer {{ legacyResourceId email firstName lastName phone }}
-      billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
-      lineItems(first: 250) {{ nodes {{
-        id sku title quantity variant {{ legacyResourceId }} originalUnitPriceSet {{ {MONEY} }}
-        taxLines {{ title rate priceSet {{ {MONEY} }} }}
-        discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-      }} }}
-      shippingLines(first: 20) {{ nodes {{
-        title originalPriceSet {{ {MONEY} }}
-        taxLines {{ title rate priceSet {{ {MONEY} }} }}
-        discountAllocations {{ allocatedAmountSet {{ {MONEY} }} }}
-      }} }}
+      {ORDER_FIELDS}
+      lineItems(first: 250) {{ nodes {{ {LINE_FIELDS} }} }}
+      shippingLines(first: 20) {{ nodes {{ {SHIPPING_FIELDS} }} }}
     }}
   }}
 }}

@@ -74,10 +74,18 @@ def sync_now(store: str):
 
 @frappe.whitelist(methods=["POST"])
 def backfill_since(store: str, since: str):
-	"""Re-read every order changed since a date; known orders stay as they are (links), missing ones import."""
+	"""Read every order changed since a date with one bulk operation; known orders stay as they are
+	(links), missing ones import. Runs in the long queue: a large shop takes minutes."""
 	_store(store)
-	frappe.db.set_value("Shopify Store", store, "orders_synced_until", get_datetime(since))
-	sync_now(store)
+	frappe.enqueue(
+		"erp_connectors.shopify_connector.integration.backfill_store",
+		queue="long",
+		timeout=4 * 3600,
+		job_id=f"shopify_backfill::{store}",
+		deduplicate=True,
+		store_name=store,
+		since=get_datetime(since).strftime("%Y-%m-%dT%H:%M:%SZ"),
+	)
 
 
 @frappe.whitelist(methods=["POST"])

@@ -11,12 +11,13 @@ import threading
 import time
 
 from erp_connectors.testing.fake_server import FakeService, Response, route
+from erp_connectors.testing.fake_shopify_bulk import ShopifyBulk
 from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 
 
-class FakeShopifyAdmin(ShopifyCatalog, FakeService):
+class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 	def __init__(self, token: str = "shpat_fake_token", maximum: float = 1000.0, restore_rate: float = 100.0):
 		super().__init__()
 		self.token = token
@@ -39,6 +40,8 @@ class FakeShopifyAdmin(ShopifyCatalog, FakeService):
 		self.throttled = 0
 
 	def authenticate(self, request):
+		if self.is_bulk_download(request):
+			return None  # a signed download URL, as Shopify's storage serves it: no token
 		if request.header("x-shopify-access-token") != self.token:
 			return Response(401, {"errors": INVALID_TOKEN})
 		return None
@@ -135,7 +138,7 @@ class FakeShopifyAdmin(ShopifyCatalog, FakeService):
 			cost, handler = 10, self._fulfillment_create
 		elif "fulfillmentOrders" in query:
 			cost, handler = 12, self._fulfillment_orders
-		elif found := self.catalog_operation(query, variables):
+		elif found := self.catalog_operation(query, variables) or self.bulk_operation(query, variables):
 			cost, handler = found
 		else:
 			return Response(200, {"errors": [{"message": "Field doesn't exist on type 'QueryRoot'"}]})
@@ -395,12 +398,13 @@ def graphql_order(order: dict, updated_at: str) -> dict:
 		"shippingLines": {
 			"nodes": [
 				{
+					"id": f"gid://shopify/ShippingLine/{line.get('id') or order['id'] * 100 + index}",
 					"title": line.get("title"),
 					"originalPriceSet": _money(_shop_amount(line, "price"), currency),
 					"taxLines": _taxes(line.get("tax_lines"), currency),
 					"discountAllocations": _allocations(line.get("discount_allocations"), currency),
 				}
-				for line in order.get("shipping_lines") or []
+				for index, line in enumerate(order.get("shipping_lines") or [])
 			]
 		},
 	}

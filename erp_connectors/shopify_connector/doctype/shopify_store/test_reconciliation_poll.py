@@ -70,3 +70,17 @@ class TestReconciliationPoll(FrappeTestCase):
 		process_queued()
 		self.assertEqual(len(shopify_events(status="Processed")), 2)
 		self.assertEqual(frappe.db.count("Sales Order", {"po_no": order["name"], "docstatus": 1}), 1)
+
+	def test_bulk_backfill_imports_what_is_missing_and_a_rerun_adds_nothing(self):
+		from erp_connectors.shopify_connector.integration import backfill_store
+
+		missed = sample_order(MISSED)
+		self.shopify.add_order(missed, updated_at="2026-06-01T10:00:00Z")
+		self.shopify.add_order(sample_order(BOTH), updated_at="2025-01-01T10:00:00Z")  # before the date
+		self.shopify.bulk_operations.clear()
+		self.assertEqual(backfill_store(SHOP, "2026-01-01T00:00:00Z"), 1)
+		process_queued()
+		self.assertEqual(frappe.db.count("Sales Order", {"po_no": missed["name"], "docstatus": 1}), 1)
+		self.assertEqual(frappe.db.count("Sales Order", {"po_no": sample_order(BOTH)["name"]}), 0)
+		self.assertEqual(backfill_store(SHOP, "2026-01-01T00:00:00Z"), 0)
+		self.assertEqual(len(self.shopify.bulk_operations), 2)

@@ -52,11 +52,15 @@ class TestStoreActions(FrappeTestCase):
 		self.assertEqual((second["created"], sorted(second["existing"])), ([], sorted(first["created"])))
 		self.assertEqual(len(self.shopify.subscriptions), len(HANDLERS))
 
-	def test_backfill_moves_the_cursor_back_and_queues_a_poll(self):
-		from frappe.utils.background_jobs import is_job_enqueued
+	def test_backfill_queues_one_bulk_job_in_the_long_queue(self):
+		from frappe.utils.background_jobs import get_queue, is_job_enqueued
 
 		store_actions.backfill_since(SHOP, "2026-01-01")
-		self.assertEqual(
-			str(frappe.db.get_value("Shopify Store", SHOP, "orders_synced_until")), "2026-01-01 00:00:00"
-		)
-		self.assertTrue(is_job_enqueued(f"shopify_poll::{SHOP}"))
+		store_actions.backfill_since(SHOP, "2026-01-01")  # a second click while it waits
+		self.assertTrue(is_job_enqueued(f"shopify_backfill::{SHOP}"))
+		jobs = [
+			job.kwargs["kwargs"]
+			for job in get_queue("long").jobs
+			if job.kwargs.get("job_name") == "erp_connectors.shopify_connector.integration.backfill_store"
+		]
+		self.assertEqual(jobs, [{"store_name": SHOP, "since": "2026-01-01T00:00:00Z"}])
