@@ -48,6 +48,7 @@ scheduler_events = {
 	"hourly": [
 		"erp_connectors.shipping_connector.shipment_actions.poll_tracking",
 		"erp_connectors.shopify_connector.stock_sync.reconcile_all",
+		"erp_connectors.shopify_connector.catalog_sync.push_all_prices",
 	],
 	"daily": ["erp_connectors.shopify_connector.stock_sync.reconcile_daily"],
 }

@@ -14,7 +14,7 @@ PAGE = 250
 VARIANTS = """
 query Variants($first: Int!, $after: String) {
   productVariants(first: $first, after: $after) {
-    nodes { id legacyResourceId sku inventoryItem { id } product { id } }
+    nodes { id legacyResourceId sku price inventoryItem { id } product { id } }
     pageInfo { hasNextPage endCursor }
   }
 }

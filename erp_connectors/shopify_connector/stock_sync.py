@@ -12,8 +12,6 @@ from frappe.utils import now_datetime
 
 from erp_connectors.connectors import call_log
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
-from erp_connectors.connectors.gateway import AccountRef
-from erp_connectors.shopify_connector.catalog import link_variants
 from erp_connectors.shopify_connector.integration import client_for
 from erp_connectors.shopify_connector.stock import plan, push
 
@@ -143,14 +141,3 @@ def save_level(store, gid, location, item_code, warehouse, quantity):
 def location_gid(location_id: str) -> str:
 	location_id = str(location_id).strip()
 	return location_id if location_id.startswith("gid://") else f"gid://shopify/Location/{location_id}"
-
-
-def link_store_variants(store_name: str):
-	"""Bind the store's variants to existing Items by SKU (Desk: Link Variants by SKU)."""
-	store = frappe.get_doc("Shopify Store", store_name)
-	try:
-		result = link_variants(client_for(store), FrappeGateway(), AccountRef("Shopify Store", store.name))
-		frappe.db.commit()
-		return result
-	finally:
-		call_log.flush()

@@ -92,7 +92,7 @@ def backfill_since(store: str, since: str):
 @user_facing("Shopify")
 def link_variants(store: str):
 	"""Bind the store's variants to existing Items whose code is the SKU; never creates Items."""
-	from erp_connectors.shopify_connector.stock_sync import link_store_variants
+	from erp_connectors.shopify_connector.catalog_sync import link_store_variants
 
 	doc = _store(store)
 	result = link_store_variants(doc.name)
@@ -112,3 +112,14 @@ def push_stock(store: str):
 			_("Nothing to push: link variants by SKU and map Shopify locations to warehouses first.")
 		)
 	return {"sent": result.sent, "calls": result.calls, "forced": result.forced}
+
+
+@frappe.whitelist(methods=["POST"])
+@user_facing("Shopify")
+def push_prices(store: str):
+	"""Send the store's price list rates to its linked variants now, where Shopify's price differs."""
+	from erp_connectors.shopify_connector.catalog_sync import push_store_prices
+
+	doc = _store(store)
+	result = push_store_prices(doc.name)
+	return {"changed": len(result.changed), "calls": result.calls, "unpriced": result.unpriced[:50]}

@@ -24,13 +24,17 @@ class ShopifyCatalog:
 	def __init__(self, *args, **kwargs):
 		super().__init__(*args, **kwargs)
 		self.variants: list[dict] = []
+		self.price_updates: list[tuple[str, list]] = []
 
-	def add_variant(self, sku: str, variant_id: int | None = None, product_id: int = 1000) -> dict:
+	def add_variant(
+		self, sku: str, variant_id: int | None = None, product_id: int = 1000, price: str = "0.00"
+	) -> dict:
 		variant_id = variant_id or 40_000_000_000_000 + len(self.variants)
 		variant = {
 			"id": f"gid://shopify/ProductVariant/{variant_id}",
 			"legacyResourceId": str(variant_id),
 			"sku": sku,
+			"price": price,
 			"inventoryItem": {"id": f"gid://shopify/InventoryItem/{variant_id + 7}"},
 			"product": {"id": f"gid://shopify/Product/{product_id}"},
 		}
@@ -44,7 +48,25 @@ class ShopifyCatalog:
 			if not 1 <= first <= MAX_PAGE:
 				return 1, lambda _: {"__error__": f"first must be between 1 and {MAX_PAGE}"}
 			return 2 + first, self._product_variants
+		if "productVariantsBulkUpdate" in query:
+			return 10, self._bulk_update
 		return None
+
+	def _bulk_update(self, variables):
+		"""productVariantsBulkUpdate: every variant must belong to the product; all or nothing."""
+		product, updates = variables.get("productId"), variables.get("variants") or []
+		by_id = {variant["id"]: variant for variant in self.variants}
+		errors = [
+			{"field": ["variants", str(i), "id"], "message": "Product variant does not exist"}
+			for i, update in enumerate(updates)
+			if update.get("id") not in by_id or by_id[update["id"]]["product"]["id"] != product
+		]
+		if not errors:
+			for update in updates:
+				by_id[update["id"]]["price"] = update["price"]
+		self.price_updates.append((product, updates))
+		changed = [] if errors else [{"id": u["id"], "price": u["price"]} for u in updates]
+		return {"productVariantsBulkUpdate": {"productVariants": changed, "userErrors": errors}}
 
 	def _product_variants(self, variables):
 		start, first = _index(variables.get("after")), int(variables["first"])

@@ -48,3 +48,24 @@ def test_a_full_reconcile_resends_unchanged_quantities_with_their_last_value():
 	assert stock.plan(levels, {(item(1), LOC): 5}, everything=True) == [
 		{"inventoryItemId": item(1), "locationId": LOC, "quantity": 5, "changeFromQuantity": 5}
 	]
+
+
+def test_only_prices_that_differ_are_sent_one_call_per_product(fake):
+	from erp_connectors.shopify_connector.prices import push_prices
+
+	gateway = InMemoryGateway()
+	for n, (price, product) in enumerate([("10.00", 1), ("20.00", 1), ("30.00", 2), ("5.00", 3)]):
+		fake.add_variant(f"P-{n}", variant_id=800 + n, product_id=product, price=price)
+		gateway.insert({"doctype": "Item", "name": f"P-{n}", "item_code": f"P-{n}"})
+	gateway.prices = {
+		("P-0", "Standard Selling"): 10.0,
+		("P-1", "Standard Selling"): 21.5,
+		("P-2", "Standard Selling"): 29.99,
+	}
+	link_variants(client(fake), gateway, STORE)
+	result = push_prices(client(fake), gateway, STORE, "Standard Selling")
+	assert result.calls == 2 and result.unpriced == ["P-3"]
+	assert sorted(result.changed.values()) == ["21.50", "29.99"]
+	assert [variant["price"] for variant in fake.variants] == ["10.00", "21.50", "29.99", "5.00"]
+	again = push_prices(client(fake), gateway, STORE, "Standard Selling")
+	assert (again.calls, again.changed) == (0, {})  # Shopify already holds the list's prices

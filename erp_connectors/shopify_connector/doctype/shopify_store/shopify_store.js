@@ -47,6 +47,20 @@ frappe.ui.form.on("Shopify Store", {
 			group
 		);
 		frm.add_custom_button(
+			__("Push Prices Now"),
+			() =>
+				call("push_prices").then(({ message }) =>
+					frappe.msgprint(
+						__("Updated {0} variant prices in {1} calls. No price in the list for: {2}", [
+							message.changed,
+							message.calls,
+							frappe.utils.escape_html(message.unpriced.join(", ")) || "-",
+						])
+					)
+				),
+			group
+		);
+		frm.add_custom_button(
 			__("Push Stock Now"),
 			() =>
 				call("push_stock").then(({ message }) =>

@@ -6,6 +6,7 @@ from frappe.utils import add_days, nowdate
 
 from erp_connectors.shopify_connector import stock_sync
 from erp_connectors.shopify_connector.bench_fixtures import COMPANY, SHOP, ensure_store
+from erp_connectors.shopify_connector.catalog_sync import link_store_variants, push_store_prices
 from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
 
 SKU = "SHOPIFY-STOCK-A"
@@ -48,11 +49,6 @@ class TestStockSync(FrappeTestCase):
 					"is_stock_item": 1,
 				}
 			).insert(ignore_permissions=True)
-		frappe.db.delete(
-			"Connector Link", {"account": SHOP, "remote_type": ("in", ["variant", "inventory_item"])}
-		)
-		frappe.db.delete("Shopify Inventory Level", {"store": SHOP})
-		frappe.db.commit()
 		cls.variant = cls.shopify.add_variant(SKU, variant_id=44_000_000_000_001)
 		cls.shopify.add_variant("NOT-AN-ITEM-IN-ERPNEXT", variant_id=44_000_000_000_002)
 
@@ -62,6 +58,13 @@ class TestStockSync(FrappeTestCase):
 		ensure_store()
 		super().tearDownClass()
 
+	def setUp(self):
+		frappe.db.delete(
+			"Connector Link", {"account": SHOP, "remote_type": ("in", ["variant", "inventory_item"])}
+		)
+		frappe.db.delete("Shopify Inventory Level", {"store": SHOP})
+		frappe.db.commit()
+
 	def available(self):
 		actual, reserved = frappe.db.get_value(
 			"Bin", {"item_code": SKU, "warehouse": "Stores - TC"}, ["actual_qty", "reserved_qty"]
@@ -69,7 +72,7 @@ class TestStockSync(FrappeTestCase):
 		return int(actual - reserved)
 
 	def test_linked_variant_gets_each_change_once(self):
-		result = stock_sync.link_store_variants(SHOP)
+		result = link_store_variants(SHOP)
 		self.assertEqual((result.linked, result.unmatched), (1, ["NOT-AN-ITEM-IN-ERPNEXT"]))
 		inventory_item = self.variant["inventoryItem"]["id"]
 
@@ -103,3 +106,23 @@ class TestStockSync(FrappeTestCase):
 		self.shopify.inventory[(inventory_item, LOCATION)] = 999  # someone changed it in Shopify
 		stock_sync.reconcile_daily()  # the daily full push repairs it
 		self.assertEqual(self.shopify.inventory[(inventory_item, LOCATION)], self.available())
+
+	def test_item_prices_reach_linked_variants_where_they_differ(self):
+		link_store_variants(SHOP)
+		name = frappe.db.get_value("Item Price", {"item_code": SKU, "price_list": "Standard Selling"})
+		if name:
+			frappe.db.set_value("Item Price", name, "price_list_rate", 12.5)
+		else:
+			frappe.get_doc(
+				{
+					"doctype": "Item Price",
+					"item_code": SKU,
+					"price_list": "Standard Selling",
+					"price_list_rate": 12.5,
+				}
+			).insert(ignore_permissions=True)
+		frappe.db.commit()
+		result = push_store_prices(SHOP)
+		self.assertEqual(result.changed, {self.variant["id"]: "12.50"})
+		self.assertEqual(self.variant["price"], "12.50")
+		self.assertEqual(push_store_prices(SHOP).calls, 0)

@@ -1,0 +1,44 @@
+"""Frappe side of the catalogue: variants linked to Items by SKU, and Item Prices pushed to Shopify."""
+
+import frappe
+
+from erp_connectors.connectors import call_log
+from erp_connectors.connectors.frappe_gateway import FrappeGateway
+from erp_connectors.connectors.gateway import AccountRef
+from erp_connectors.shopify_connector.catalog import link_variants
+from erp_connectors.shopify_connector.integration import client_for
+from erp_connectors.shopify_connector.prices import push_prices
+
+
+def link_store_variants(store_name: str):
+	"""Bind the store's variants to existing Items by SKU (Desk: Link Variants by SKU)."""
+	store = frappe.get_doc("Shopify Store", store_name)
+	try:
+		result = link_variants(client_for(store), FrappeGateway(), AccountRef("Shopify Store", store.name))
+		frappe.db.commit()
+		return result
+	finally:
+		call_log.flush()
+
+
+def push_store_prices(store_name: str):
+	"""The store's price list rates onto its linked variants, where Shopify's price differs."""
+	store = frappe.get_doc("Shopify Store", store_name)
+	try:
+		return push_prices(
+			client_for(store), FrappeGateway(), AccountRef("Shopify Store", store.name), store.price_list
+		)
+	finally:
+		call_log.flush()
+
+
+def push_all_prices():
+	"""Hourly, for stores with Sync Prices on."""
+	for name in frappe.get_all("Shopify Store", filters={"enabled": 1, "sync_prices": 1}, pluck="name"):
+		frappe.enqueue(
+			"erp_connectors.shopify_connector.catalog_sync.push_store_prices",
+			queue="long",
+			job_id=f"shopify_prices::{name}",
+			deduplicate=True,
+			store_name=name,
+		)
