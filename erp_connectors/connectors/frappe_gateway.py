@@ -77,6 +77,22 @@ class FrappeGateway:
 	def lock(self, doctype: str, name: str) -> None:
 		frappe.db.sql(f"select name from `tab{doctype}` where name = %s for update", name)
 
+	def ensure_item_attribute(self, name: str, values: list[str]) -> None:
+		if frappe.db.exists("Item Attribute", name):
+			attribute = frappe.get_doc("Item Attribute", name)
+		else:
+			attribute = frappe.get_doc({"doctype": "Item Attribute", "attribute_name": name})
+		known = {row.attribute_value for row in attribute.item_attribute_values}
+		abbrs = {row.abbr for row in attribute.item_attribute_values}
+		for value in values:
+			if value in known:
+				continue
+			abbr = _abbreviation(value, abbrs)
+			abbrs.add(abbr)
+			attribute.append("item_attribute_values", {"attribute_value": value, "abbr": abbr})
+		attribute.flags.ignore_permissions = True
+		attribute.save()
+
 	def draft_delivery(self, sales_order: str) -> dict:
 		from erpnext.selling.doctype.sales_order.sales_order import make_delivery_note
 
@@ -152,6 +168,16 @@ def _link_filters(account: AccountRef, remote_type: str, remote_id) -> dict:
 		"remote_type": remote_type,
 		"remote_id": str(remote_id),
 	}
+
+
+def _abbreviation(value: str, taken: set) -> str:
+	"""A short code for an attribute value (ERPNext adds it to variant names); unique within the attribute."""
+	base = "".join(ch for ch in value.upper() if ch.isalnum())[:6] or "V"
+	abbr, n = base, 1
+	while abbr in taken:
+		n += 1
+		abbr = f"{base[:5]}{n}"
+	return abbr
 
 
 def _draft(doc) -> dict:

@@ -50,6 +50,9 @@ class ERPGateway(Protocol):
 	def lock(self, doctype: str, name: str) -> None:
 		"""Hold the document's row until this transaction ends, so work on it is serialised."""
 
+	def ensure_item_attribute(self, name: str, values: list[str]) -> None:
+		"""An Item Attribute `name` that offers at least `values` (created or extended)."""
+
 	def draft_delivery(self, sales_order: str) -> dict:
 		"""An unsaved Delivery Note for what the Sales Order has not delivered yet (ERPNext's own mapping)."""
 
@@ -97,7 +100,9 @@ class InMemoryGateway:
 	def insert(self, doc, submit=False):
 		doc = copy.deepcopy(doc)
 		doctype = doc["doctype"]
-		name = doc.get("name") or f"{doctype}-{next(self._counter):05d}"
+		# Items are named by their code, as ERPNext names them by default.
+		name = doc.get("name") or (doc.get("item_code") if doctype == "Item" else None)
+		name = name or f"{doctype}-{next(self._counter):05d}"
 		table = self.docs.setdefault(doctype, {})
 		if name in table:
 			raise ValueError(f"{doctype} {name} already exists")
@@ -120,6 +125,10 @@ class InMemoryGateway:
 
 	def lock(self, doctype, name):
 		self.locked.append((doctype, name))
+
+	def ensure_item_attribute(self, name, values):
+		attribute = self.docs.setdefault("Item Attribute", {}).setdefault(name, {"name": name, "values": []})
+		attribute["values"] += [value for value in values if value not in attribute["values"]]
 
 	def draft_delivery(self, sales_order):
 		order = self.docs["Sales Order"][sales_order]

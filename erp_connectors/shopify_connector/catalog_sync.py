@@ -8,6 +8,7 @@ from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.shopify_connector.catalog import link_variants
 from erp_connectors.shopify_connector.integration import client_for
 from erp_connectors.shopify_connector.prices import push_prices
+from erp_connectors.shopify_connector.products import ImportResult, import_product, products
 
 
 def link_store_variants(store_name: str):
@@ -42,3 +43,24 @@ def push_all_prices():
 			deduplicate=True,
 			store_name=name,
 		)
+
+
+def import_store_products(store_name: str) -> ImportResult:
+	"""Shopify products as Items (templates and variants), one product per transaction: a product
+	ERPNext refuses is reported and the others still come in."""
+	store = frappe.get_doc("Shopify Store", store_name)
+	account, gateway = AccountRef("Shopify Store", store.name), FrappeGateway()
+	settings = {"item_group": store.item_group}
+	result = ImportResult()
+	try:
+		for product in products(client_for(store)):
+			try:
+				import_product(product, gateway, account, settings, result)
+				frappe.db.commit()
+			except frappe.ValidationError as error:
+				frappe.db.rollback()
+				frappe.local.message_log = []
+				result.skipped.append((product["title"], frappe.utils.strip_html(str(error))))
+		return result
+	finally:
+		call_log.flush()

@@ -123,3 +123,17 @@ def push_prices(store: str):
 	doc = _store(store)
 	result = push_store_prices(doc.name)
 	return {"changed": len(result.changed), "calls": result.calls, "unpriced": result.unpriced[:50]}
+
+
+@frappe.whitelist(methods=["POST"])
+def import_products(store: str):
+	"""Queue the product import (long queue): templates and variants, existing Items linked by SKU."""
+	_store(store)
+	frappe.enqueue(
+		"erp_connectors.shopify_connector.catalog_sync.import_store_products",
+		queue="long",
+		timeout=4 * 3600,
+		job_id=f"shopify_products::{store}",
+		deduplicate=True,
+		store_name=store,
+	)

@@ -24,6 +24,7 @@ class ShopifyCatalog:
 	def __init__(self, *args, **kwargs):
 		super().__init__(*args, **kwargs)
 		self.variants: list[dict] = []
+		self.products: list[dict] = []
 		self.price_updates: list[tuple[str, list]] = []
 
 	def add_variant(
@@ -41,8 +42,42 @@ class ShopifyCatalog:
 		self.variants.append(variant)
 		return variant
 
+	def add_product(self, title: str, handle: str, variants: list[tuple[str, dict, str]]) -> dict:
+		"""A product with options; `variants` are (sku, {option: value}, price). A product without
+		options gets Shopify's single "Title: Default Title" variant."""
+		product_id = 7_000_000_000 + len(self.products)
+		names = list(dict.fromkeys(name for _, options, _ in variants for name in options)) or ["Title"]
+		product = {
+			"id": f"gid://shopify/Product/{product_id}",
+			"legacyResourceId": str(product_id),
+			"title": title,
+			"handle": handle,
+			"options": [
+				{
+					"name": name,
+					"values": list(dict.fromkeys(o.get(name, "Default Title") for _, o, _ in variants)),
+				}
+				for name in names
+			],
+			"variants": {"nodes": []},
+		}
+		for sku, options, price in variants:
+			variant = self.add_variant(sku, product_id=product_id, price=price)
+			variant["title"] = " / ".join(options.values()) or "Default Title"
+			variant["selectedOptions"] = [{"name": k, "value": v} for k, v in options.items()] or [
+				{"name": "Title", "value": "Default Title"}
+			]
+			product["variants"]["nodes"].append(variant)
+		self.products.append(product)
+		return product
+
 	def catalog_operation(self, query: str, variables: dict):
 		"""(cost, handler) for a catalogue query, or None."""
+		if re.search(r"\bproducts\(", query):
+			first = int(variables.get("first") or 0)
+			if not 1 <= first <= MAX_PAGE:
+				return 1, lambda _: {"__error__": f"first must be between 1 and {MAX_PAGE}"}
+			return 2 + first * 101, self._products  # each product with up to 100 variants
 		if re.search(r"\bproductVariants\(", query):
 			first = int(variables.get("first") or 0)
 			if not 1 <= first <= MAX_PAGE:
@@ -67,6 +102,20 @@ class ShopifyCatalog:
 		self.price_updates.append((product, updates))
 		changed = [] if errors else [{"id": u["id"], "price": u["price"]} for u in updates]
 		return {"productVariantsBulkUpdate": {"productVariants": changed, "userErrors": errors}}
+
+	def _products(self, variables):
+		start, first = _index(variables.get("after")), int(variables["first"])
+		page = self.products[start : start + first]
+		end = start + len(page) - 1
+		return {
+			"products": {
+				"nodes": page,
+				"pageInfo": {
+					"hasNextPage": end + 1 < len(self.products),
+					"endCursor": _cursor(end) if page else None,
+				},
+			}
+		}
 
 	def _product_variants(self, variables):
 		start, first = _index(variables.get("after")), int(variables["first"])

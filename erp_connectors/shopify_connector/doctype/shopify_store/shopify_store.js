@@ -47,6 +47,11 @@ frappe.ui.form.on("Shopify Store", {
 			group
 		);
 		frm.add_custom_button(
+			__("Import Products"),
+			() => call("import_products").then(() => frappe.show_alert(__("Product import queued"))),
+			group
+		);
+		frm.add_custom_button(
 			__("Push Prices Now"),
 			() =>
 				call("push_prices").then(({ message }) =>

@@ -126,3 +126,43 @@ class TestStockSync(FrappeTestCase):
 		self.assertEqual(result.changed, {self.variant["id"]: "12.50"})
 		self.assertEqual(self.variant["price"], "12.50")
 		self.assertEqual(push_store_prices(SHOP).calls, 0)
+
+
+class TestProductImport(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456", maximum=4000.0).start()
+		ensure_store(base_url=cls.shopify.url)
+		cls.suffix = frappe.generate_hash(length=5).upper()
+		cls.product = cls.shopify.add_product(
+			"Bench Tee",
+			f"bench-tee-{cls.suffix.lower()}",
+			[
+				(f"BT-{cls.suffix}-RED-S", {"Colour": "Red", "Size": "S"}, "19.00"),
+				(f"BT-{cls.suffix}-BLUE-M", {"Colour": "Blue", "Size": "M"}, "21.00"),
+			],
+		)
+		cls.shopify.add_product("Bench Mug", f"bench-mug-{cls.suffix.lower()}", [(SKU, {}, "9.00")])
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.shopify.stop()
+		super().tearDownClass()
+
+	def test_products_become_a_template_with_variants_and_existing_items_are_linked(self):
+		from erp_connectors.shopify_connector.catalog_sync import import_store_products
+
+		result = import_store_products(SHOP)
+		self.assertEqual(result.skipped, [])
+		template = frappe.get_doc("Item", self.product["handle"])
+		self.assertEqual(
+			(template.has_variants, [a.attribute for a in template.attributes]), (1, ["Colour", "Size"])
+		)
+		blue = frappe.get_doc("Item", f"BT-{self.suffix}-BLUE-M")
+		self.assertEqual(blue.variant_of, template.name)
+		self.assertEqual(
+			{a.attribute: a.attribute_value for a in blue.attributes}, {"Colour": "Blue", "Size": "M"}
+		)
+		self.assertIn(SKU, result.linked)  # the existing Item is linked, not created again
+		self.assertEqual(import_store_products(SHOP).created, [])
