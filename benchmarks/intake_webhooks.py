@@ -15,10 +15,7 @@ secret is --secret, and an Item with item code --sku.
 """
 
 import argparse
-import base64
 import copy
-import hashlib
-import hmac
 import json
 import statistics
 import time
@@ -27,25 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-
-def signed(body: bytes, secret: str, shop: str, topic: str, webhook_id: str) -> dict:
-	digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-	return {
-		"Content-Type": "application/json",
-		"X-Shopify-Topic": topic,
-		"X-Shopify-Hmac-Sha256": digest,
-		"X-Shopify-Shop-Domain": shop,
-		"X-Shopify-API-Version": "2025-07",
-		"X-Shopify-Webhook-Id": webhook_id,
-		"X-Shopify-Event-Id": str(uuid.uuid4()),
-		"X-Shopify-Triggered-At": "2026-11-22T10:00:00.000000Z",
-	}
+from erp_connectors.testing.shopify_webhooks import signed_headers
 
 
-def make_order(template: dict, index: int, sku: str) -> dict:
+def make_order(template: dict, index: int, sku: str, first_id: int = 7_000_000_000_000_000) -> dict:
 	order = copy.deepcopy(template)
-	order_id = 7_000_000_000_000_000_000 // 1000 + index
-	order.update({"id": order_id, "name": f"#B{index}", "order_number": 100000 + index, "test": False})
+	order_id = first_id + index
+	order.update(
+		{"id": order_id, "name": f"#B{first_id}-{index}", "order_number": 100000 + index, "test": False}
+	)
 	order.update({"cancelled_at": None, "cancel_reason": None, "financial_status": "paid"})
 	order["admin_graphql_api_id"] = f"gid://shopify/Order/{order_id}"
 	for line in order.get("line_items", []):
@@ -63,6 +50,12 @@ def main():
 	parser.add_argument("--template", required=True)
 	parser.add_argument("--sku", required=True)
 	parser.add_argument("--orders", type=int, default=1000)
+	parser.add_argument(
+		"--first-id",
+		type=int,
+		default=7_000_000_000_000_000,
+		help="Shopify order id of the first order; vary it between runs",
+	)
 	parser.add_argument("--concurrency", type=int, default=50)
 	parser.add_argument("--api-key", help="key:secret of a System Manager, to count results")
 	parser.add_argument("--timeout", type=float, default=900)
@@ -85,7 +78,7 @@ def main():
 
 	deliveries = []
 	for index in range(args.orders):
-		body = json.dumps(make_order(template, index, args.sku)).encode()
+		body = json.dumps(make_order(template, index, args.sku, args.first_id)).encode()
 		webhook_id = str(uuid.uuid4())
 		deliveries.append((body, webhook_id))
 
@@ -93,7 +86,7 @@ def main():
 
 	def send(delivery):
 		body, webhook_id = delivery
-		headers = {**signed(body, args.secret, args.shop, "orders/create", webhook_id), **host}
+		headers = {**signed_headers(body, args.secret, args.shop, "orders/create", webhook_id), **host}
 		for attempt in range(3):
 			started = time.perf_counter()
 			try:
@@ -147,29 +140,33 @@ def main():
 	auth = {"Authorization": f"token {args.api_key}"} if args.api_key else {}
 
 	def count(doctype, filters):
-		response = session.get(
+		response = session.post(  # POST: the filters name every webhook id, too long for a URL
 			f"{args.url}/api/method/frappe.client.get_count",
-			params={"doctype": doctype, "filters": json.dumps(filters)},
+			json={"doctype": doctype, "filters": filters},
 			headers={**auth, **host},
 			timeout=30,
 		)
 		response.raise_for_status()
 		return response.json()["message"]
 
-	link_filter = [["remote_type", "=", "order"], ["remote_id", ">=", str(7_000_000_000_000_000)]]
+	link_filter = [
+		["account", "=", args.shop],
+		["remote_type", "=", "order"],
+		["remote_id", "like", f"{str(args.first_id)[:-4]}%"],
+	]
+	sent_ids = [webhook_id for _, webhook_id in deliveries]
+	ours = [["source", "=", "Shopify"], ["account", "=", args.shop], ["remote_event_id", "in", sent_ids]]
 	while time.time() - started < args.timeout:
-		done = count(
-			"Connector Event", [["source", "=", "Shopify"], ["status", "in", ["Processed", "Held", "Dead"]]]
-		)
+		done = count("Connector Event", [*ours, ["status", "in", ["Processed", "Held", "Dead"]]])
 		if done >= args.orders:
 			break
 		print(f"  {time.time() - started:6.0f} s: {done} events done", flush=True)
 		time.sleep(15)
 	finished = time.time() - started
-	processed = count("Connector Event", [["source", "=", "Shopify"], ["status", "=", "Processed"]])
-	stored = count("Connector Event", [["source", "=", "Shopify"]])
+	processed = count("Connector Event", [*ours, ["status", "=", "Processed"]])
+	stored = count("Connector Event", ours)
 	links = count("Connector Link", link_filter)
-	orders = count("Sales Order", [["po_no", "like", "#B%"]])
+	orders = count("Sales Order", [["po_no", "like", f"#B{args.first_id}-%"]])
 
 	print(f"events stored            {stored} (expected {args.orders})")
 	print(f"events processed         {processed}")

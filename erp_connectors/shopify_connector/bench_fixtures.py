@@ -3,11 +3,10 @@
 import copy
 import json
 import os
-import uuid
 
 import frappe
 
-from erp_connectors.connectors.signatures import hmac_sha256
+from erp_connectors.testing import shopify_webhooks
 
 SHOP = "bench-test.myshopify.com"
 SECRET = "shpss_bench_0f9e8d7c6b5a4"
@@ -92,16 +91,7 @@ def signed_headers(
 	secret: str = SECRET,
 	shop: str = SHOP,
 ):
-	return {
-		"Content-Type": "application/json",
-		"X-Shopify-Topic": topic,
-		"X-Shopify-Hmac-Sha256": hmac_sha256(secret, body, "base64"),
-		"X-Shopify-Shop-Domain": shop,
-		"X-Shopify-API-Version": "2025-07",
-		"X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-		"X-Shopify-Event-Id": str(uuid.uuid4()),
-		"X-Shopify-Triggered-At": "2026-11-22T10:00:00.000000Z",
-	}
+	return shopify_webhooks.signed_headers(body, secret, shop, topic, webhook_id)
 
 
 def cleanup(order_ids=()):

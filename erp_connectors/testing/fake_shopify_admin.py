@@ -10,6 +10,7 @@ import re
 import threading
 import time
 
+from erp_connectors.testing import shopify_webhooks
 from erp_connectors.testing.fake_server import FakeService, Response, route
 from erp_connectors.testing.fake_shopify_bulk import ShopifyBulk
 from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
@@ -48,6 +49,10 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 
 	def error_response(self, status, message):
 		return Response(status, {"errors": message})
+
+	def webhook(self, topic: str, payload: dict, secret: str, webhook_id: str | None = None):
+		"""(body, headers) of the webhook this shop would send for `topic`, signed with the app's secret."""
+		return shopify_webhooks.webhook(payload, secret, self.shop_domain, topic, webhook_id)
 
 	def add_order(self, order: dict, updated_at: str = "2026-11-22T10:00:00Z"):
 		"""Keep a REST-shaped order payload (as webhooks carry) as a GraphQL Order, with one open

@@ -72,3 +72,19 @@ def test_malformed_payload_is_a_value_error(body):
 def test_missing_topic_is_a_value_error():
 	with pytest.raises(ValueError):
 		SOURCE.parse(b"{}", {"x-shopify-webhook-id": "x"})
+
+
+def test_webhooks_the_fake_shop_sends_verify_and_a_tampered_one_does_not():
+	from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
+
+	fake = FakeShopifyAdmin()  # not started: only its webhook signing is used here
+	refund = json.loads((DATA / "shopify_webhook_refunds_create_2026-04_docs_sample.json").read_text())
+	body, headers = fake.webhook("refunds/create", refund, "shpss_app_secret")
+	lower = {key.lower(): value for key, value in headers.items()}
+	source = ShopifyWebhookSource()
+	assert source.account_name(lower, {}) == fake.shop_domain
+	source.verify(body, lower, {}, ["shpss_app_secret"])
+	event = source.parse(body, lower)
+	assert (event.topic, event.payload["id"]) == ("refunds/create", 890088186047892319)
+	with pytest.raises(SignatureError):
+		source.verify(body.replace(b"damaged", b"pristine"), lower, {}, ["shpss_app_secret"])

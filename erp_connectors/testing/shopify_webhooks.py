@@ -1,0 +1,35 @@
+"""Webhooks as Shopify sends them: the JSON body and headers signed with the app's secret
+(X-Shopify-Hmac-Sha256 is the base64 HMAC-SHA256 of the raw body). Used by the fake Shopify,
+the bench tests and the intake benchmark."""
+
+import json
+import uuid
+
+from erp_connectors.connectors.signatures import hmac_sha256
+
+
+def signed_headers(
+	body: bytes,
+	secret: str,
+	shop: str,
+	topic: str = "orders/create",
+	webhook_id: str | None = None,
+	api_version: str = "2025-07",
+) -> dict:
+	return {
+		"Content-Type": "application/json",
+		"X-Shopify-Topic": topic,
+		"X-Shopify-Hmac-Sha256": hmac_sha256(secret, body, "base64"),
+		"X-Shopify-Shop-Domain": shop,
+		"X-Shopify-API-Version": api_version,
+		"X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
+		"X-Shopify-Event-Id": str(uuid.uuid4()),
+		"X-Shopify-Triggered-At": "2026-11-22T10:00:00.000000Z",
+	}
+
+
+def webhook(
+	payload: dict, secret: str, shop: str, topic: str, webhook_id: str | None = None
+) -> tuple[bytes, dict]:
+	body = json.dumps(payload).encode()
+	return body, signed_headers(body, secret, shop, topic, webhook_id)
