@@ -17,6 +17,15 @@ from erp_connectors.connectors.sources import SyncContext, WebhookSource
 class ConnectorBinding:
 	source: WebhookSource
 	build_context: Callable[[str], SyncContext]
+	endpoint: str | None = None  # the webhook's /api/method/... path
+
+
+def binding_for_endpoint(path: str) -> ConnectorBinding | None:
+	for name in frappe.get_hooks("connector_sources") or {}:
+		binding = get_binding(name)
+		if binding.endpoint and binding.endpoint == path:
+			return binding
+	return None
 
 
 def get_binding(source_name: str) -> ConnectorBinding:

@@ -28,4 +28,8 @@ def build_context(account_name: str) -> SyncContext:
 	)
 
 
-BINDING = ConnectorBinding(source=CarrierWebhookSource(), build_context=build_context)
+BINDING = ConnectorBinding(
+	source=CarrierWebhookSource(),
+	build_context=build_context,
+	endpoint="/api/method/erp_connectors.shipping_connector.integration.webhook",
+)

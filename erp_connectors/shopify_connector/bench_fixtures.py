@@ -6,6 +6,7 @@ import os
 
 import frappe
 
+from erp_connectors.shopify_connector.integration import WEBHOOK_PATH  # noqa: F401 (the tests' endpoint)
 from erp_connectors.testing import shopify_webhooks
 
 SHOP = "bench-test.myshopify.com"
@@ -20,7 +21,6 @@ SAMPLE = os.path.join(
 	"data",
 	"shopify_webhook_orders_create_2026-04_docs_sample.json",
 )
-WEBHOOK_PATH = "/api/method/erp_connectors.shopify_connector.integration.webhook"
 
 
 def sample_order(order_id: int | None = None) -> dict:

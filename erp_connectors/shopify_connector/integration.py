@@ -57,7 +57,8 @@ def build_context(store_name: str) -> SyncContext:
 	)
 
 
-BINDING = ConnectorBinding(source=ShopifyWebhookSource(), build_context=build_context)
+WEBHOOK_PATH = "/api/method/erp_connectors.shopify_connector.integration.webhook"
+BINDING = ConnectorBinding(source=ShopifyWebhookSource(), build_context=build_context, endpoint=WEBHOOK_PATH)
 
 
 def client_for(store) -> ShopifyGraphQL:

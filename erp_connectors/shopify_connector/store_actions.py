@@ -8,9 +8,7 @@ from erp_connectors.connectors.desk import user_facing
 from erp_connectors.connectors.errors import PermanentError
 from erp_connectors.shopify_connector.graphql_client import user_errors
 from erp_connectors.shopify_connector.handlers import HANDLERS
-from erp_connectors.shopify_connector.integration import client_for
-
-WEBHOOK_METHOD = "/api/method/erp_connectors.shopify_connector.integration.webhook"
+from erp_connectors.shopify_connector.integration import WEBHOOK_PATH, client_for
 
 SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode plan { displayName } } }"
 
@@ -46,7 +44,7 @@ def test_connection(store: str):
 def register_webhooks(store: str):
 	"""Subscribe every topic we handle to this site's endpoint (GraphQL webhookSubscriptionCreate)."""
 	doc = _store(store)
-	client, url = client_for(doc), get_url(WEBHOOK_METHOD)
+	client, url = client_for(doc), get_url(WEBHOOK_PATH)
 	created, existing = [], []
 	for topic in HANDLERS:
 		enum = topic.upper().replace("/", "_")

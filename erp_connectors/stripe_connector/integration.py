@@ -68,4 +68,4 @@ def build_context(account_name: str) -> SyncContext:
 	)
 
 
-BINDING = ConnectorBinding(source=StripeWebhookSource(), build_context=build_context)
+BINDING = ConnectorBinding(source=StripeWebhookSource(), build_context=build_context, endpoint=WEBHOOK_PATH)

@@ -224,12 +224,17 @@ class TestShopifyWebhookRejections(FrappeTestCase):
 		self.assertEqual(response.status_code, 401)
 		self.assertEqual(events(), [])
 
-	def test_malformed_json_is_refused_and_nothing_stored(self):
-		"""Frappe 15 parses a JSON body before any app code runs, so it answers this one itself
-		(500). Our intake's own 400 is covered where the body reaches it (test_connector_event)."""
+	def test_malformed_json_is_400_and_nothing_stored(self):
 		body = b'{"id": 1, "line_items": ['
 		response = post(body, signed_headers(body))
-		self.assertGreaterEqual(response.status_code, 400)
+		self.assertEqual(response.status_code, 400, response.get_data(as_text=True))
+		self.assertIn("Malformed payload", response.json["message"])
+		self.assertEqual(events(), [])
+
+	def test_malformed_json_with_a_bad_signature_is_401(self):
+		body = b'{"id": 1, "line_items": ['
+		response = post(body, signed_headers(body, secret="wrong-secret"))
+		self.assertEqual(response.status_code, 401)
 		self.assertEqual(events(), [])
 
 	def test_oversized_body_is_413(self):
