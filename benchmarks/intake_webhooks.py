@@ -152,7 +152,7 @@ def main():
 	link_filter = [
 		["account", "=", args.shop],
 		["remote_type", "=", "order"],
-		["remote_id", "like", f"{str(args.first_id)[:-4]}%"],
+		["remote_id", "in", [str(args.first_id + index) for index in range(args.orders)]],
 	]
 	sent_ids = [webhook_id for _, webhook_id in deliveries]
 	ours = [["source", "=", "Shopify"], ["account", "=", args.shop], ["remote_event_id", "in", sent_ids]]

@@ -134,6 +134,12 @@ class TestProductImport(FrappeTestCase):
 		super().setUpClass()
 		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456", maximum=4000.0).start()
 		ensure_store(base_url=cls.shopify.url)
+		# The fake numbers its products the same way every run; forget what earlier runs linked.
+		frappe.db.delete(
+			"Connector Link",
+			{"account": SHOP, "remote_type": ("in", ["product", "variant", "inventory_item"])},
+		)
+		frappe.db.commit()
 		cls.suffix = frappe.generate_hash(length=5).upper()
 		cls.product = cls.shopify.add_product(
 			"Bench Tee",
