@@ -52,5 +52,6 @@ def link_variants(client: ShopifyGraphQL, gateway: ERPGateway, account: AccountR
 			continue
 		gateway.add_link(account, "variant", legacy_id, "Item", item)
 		gateway.add_link(account, "inventory_item", variant["inventoryItem"]["id"], "Item", item)
+		gateway.add_link(account, "listed_item", item, "Item", item)  # the store sells this Item
 		result.linked += 1
 	return result

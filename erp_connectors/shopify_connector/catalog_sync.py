@@ -8,6 +8,7 @@ from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.shopify_connector.catalog import link_variants
 from erp_connectors.shopify_connector.integration import client_for
 from erp_connectors.shopify_connector.prices import push_prices
+from erp_connectors.shopify_connector.product_push import push_items
 from erp_connectors.shopify_connector.products import ImportResult, import_product, products
 
 
@@ -64,3 +65,55 @@ def import_store_products(store_name: str) -> ImportResult:
 		return result
 	finally:
 		call_log.flush()
+
+
+def push_store_items(store_name: str):
+	"""The store's catalogue Item Group as Shopify products: plain Items and templates with their
+	variants, skipping what the store already sells."""
+	store = frappe.get_doc("Shopify Store", store_name)
+	if not store.item_group:
+		frappe.throw(frappe._("Set the Shopify Catalogue Item Group on {0} first.").format(store.name))
+	items = catalogue_items(store.item_group)
+	codes = [i["item_code"] for i in items] + [v["item_code"] for i in items for v in i.get("variants") or []]
+	gateway = FrappeGateway()
+	try:
+		result = push_items(
+			client_for(store),
+			gateway,
+			AccountRef("Shopify Store", store.name),
+			items,
+			gateway.item_prices(codes, store.price_list),
+		)
+		frappe.db.commit()
+		return result
+	finally:
+		call_log.flush()
+
+
+def catalogue_items(item_group: str) -> list[dict]:
+	filters = {"item_group": item_group, "disabled": 0, "is_sales_item": 1, "variant_of": ("is", "not set")}
+	items = frappe.get_all(
+		"Item", filters=filters, fields=["item_code", "item_name", "has_variants"], order_by="item_code"
+	)
+	for item in items:
+		if item.pop("has_variants"):
+			variants = frappe.get_all(
+				"Item",
+				filters={"variant_of": item["item_code"], "disabled": 0},
+				pluck="name",
+				order_by="name",
+			)
+			values = frappe.get_all(
+				"Item Variant Attribute",
+				filters={"parent": ("in", variants or [""]), "parenttype": "Item"},
+				fields=["parent", "attribute", "attribute_value"],
+				order_by="idx",
+			)
+			item["variants"] = [
+				{
+					"item_code": code,
+					"attributes": {v.attribute: v.attribute_value for v in values if v.parent == code},
+				}
+				for code in variants
+			]
+	return [dict(item) for item in items]

@@ -85,6 +85,7 @@ def import_product(
 			result.created.append(item)
 		gateway.add_link(account, "variant", legacy_id, "Item", item)
 		gateway.add_link(account, "inventory_item", variant["inventoryItem"]["id"], "Item", item)
+		gateway.add_link(account, "listed_item", item, "Item", item)  # the store sells this Item
 
 
 def _template(product, gateway, account, settings, result) -> str:

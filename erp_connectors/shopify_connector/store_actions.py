@@ -135,3 +135,14 @@ def import_products(store: str):
 		deduplicate=True,
 		store_name=store,
 	)
+
+
+@frappe.whitelist(methods=["POST"])
+@user_facing("Shopify")
+def push_items(store: str):
+	"""Create Shopify products for the catalogue group's Items the store does not sell yet."""
+	from erp_connectors.shopify_connector.catalog_sync import push_store_items
+
+	doc = _store(store)
+	result = push_store_items(doc.name)
+	return {"pushed": result.pushed[:50], "calls": result.calls, "skipped": result.skipped[:50]}

@@ -26,6 +26,7 @@ class ShopifyCatalog:
 		self.variants: list[dict] = []
 		self.products: list[dict] = []
 		self.price_updates: list[tuple[str, list]] = []
+		self.product_sets: list[str] = []
 
 	def add_variant(
 		self, sku: str, variant_id: int | None = None, product_id: int = 1000, price: str = "0.00"
@@ -85,7 +86,62 @@ class ShopifyCatalog:
 			return 2 + first, self._product_variants
 		if "productVariantsBulkUpdate" in query:
 			return 10, self._bulk_update
+		if "productSet(" in query:
+			return 10, self._product_set
 		return None
+
+	def _product_set(self, variables):
+		"""productSet: an upsert by identifier handle; every variant's option values must be the
+		product's options, one variant per combination."""
+		payload, handle = variables.get("input") or {}, (variables.get("identifier") or {}).get("handle")
+		options = {
+			o["name"]: [v["name"] for v in o.get("values") or []] for o in payload.get("productOptions") or []
+		}
+		errors, seen = [], set()
+		for index, variant in enumerate(payload.get("variants") or []):
+			chosen = tuple((v["optionName"], v["name"]) for v in variant.get("optionValues") or [])
+			if {name for name, _ in chosen} != set(options) or any(
+				value not in options.get(name, []) for name, value in chosen
+			):
+				errors.append(
+					{
+						"field": ["input", "variants", str(index)],
+						"message": "Option values do not match the product options",
+						"code": "INVALID",
+					}
+				)
+			if chosen in seen:
+				errors.append(
+					{
+						"field": ["input", "variants", str(index)],
+						"message": "Duplicate variant",
+						"code": "DUPLICATE",
+					}
+				)
+			seen.add(chosen)
+		if errors or not payload.get("title"):
+			errors = errors or [
+				{"field": ["input", "title"], "message": "Title can't be blank", "code": "BLANK"}
+			]
+			return {"productSet": {"product": None, "userErrors": errors}}
+		product = next((p for p in self.products if p["handle"] == handle), None)
+		if product is None:
+			product = self.add_product(payload["title"], handle, [])
+			product["options"] = []
+		product["title"] = payload["title"]
+		product["options"] = [{"name": name, "values": values} for name, values in options.items()]
+		kept = {variant["sku"]: variant for variant in product["variants"]["nodes"]}
+		product["variants"]["nodes"] = []
+		for variant in payload["variants"]:
+			sku = (variant.get("inventoryItem") or {}).get("sku")
+			existing = kept.get(sku) or self.add_variant(sku, product_id=int(product["legacyResourceId"]))
+			existing["price"] = variant.get("price", existing.get("price"))
+			existing["selectedOptions"] = [
+				{"name": v["optionName"], "value": v["name"]} for v in variant["optionValues"]
+			]
+			product["variants"]["nodes"].append(existing)
+		self.product_sets.append(handle)
+		return {"productSet": {"product": product, "userErrors": []}}
 
 	def _bulk_update(self, variables):
 		"""productVariantsBulkUpdate: every variant must belong to the product; all or nothing."""

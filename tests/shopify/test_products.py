@@ -61,3 +61,54 @@ def test_products_become_templates_variants_and_items_once(fake):
 	again = import_products(client(fake), gateway, STORE, {})
 	assert (again.created, again.linked) == ([], [])
 	assert len(gateway.docs["Item"]) == len(items)
+
+
+def test_items_become_shopify_products_once_and_listed_items_are_left_alone(fake):
+	from erp_connectors.shopify_connector.product_push import push_items
+
+	gateway = InMemoryGateway()
+	items = [
+		{"item_code": "MUG-BLUE", "item_name": "Blue Mug"},
+		{
+			"item_code": "HOODIE",
+			"item_name": "Hoodie",
+			"variants": [
+				{"item_code": "HOODIE-S-GREY", "attributes": {"Size": "S", "Colour": "Grey"}},
+				{"item_code": "HOODIE-M-GREY", "attributes": {"Size": "M", "Colour": "Grey"}},
+			],
+		},
+	]
+	prices = {"MUG-BLUE": 12.0, "HOODIE-S-GREY": 45.5}
+	result = push_items(client(fake), gateway, STORE, items, prices)
+	assert (result.pushed, result.calls) == (["MUG-BLUE", "HOODIE"], 2)
+	hoodie = next(p for p in fake.products if p["handle"] == "hoodie")
+	assert hoodie["options"] == [
+		{"name": "Size", "values": ["S", "M"]},
+		{"name": "Colour", "values": ["Grey"]},
+	]
+	assert [(v["sku"], v["price"]) for v in hoodie["variants"]["nodes"]] == [
+		("HOODIE-S-GREY", "45.50"),
+		("HOODIE-M-GREY", "0.00"),
+	]
+	variant = hoodie["variants"]["nodes"][1]
+	assert gateway.find_link(STORE, "variant", variant["legacyResourceId"]) == ("Item", "HOODIE-M-GREY")
+	assert gateway.find_link(STORE, "inventory_item", variant["inventoryItem"]["id"]) == (
+		"Item",
+		"HOODIE-M-GREY",
+	)
+
+	again = push_items(client(fake), gateway, STORE, items, prices)
+	assert (again.pushed, again.calls) == ([], 0)  # linked now: no second product
+	assert fake.product_sets == ["mug-blue", "hoodie"]
+
+
+def test_imported_items_are_not_pushed_back_as_new_products(fake):
+	from erp_connectors.shopify_connector.product_push import push_items
+
+	catalogue(fake)
+	gateway = InMemoryGateway()
+	import_products(client(fake), gateway, STORE, {})
+	result = push_items(
+		client(fake), gateway, STORE, [{"item_code": "BOX-1", "item_name": "Gift Card Box"}], {}
+	)
+	assert (result.pushed, result.calls) == ([], 0)

@@ -52,6 +52,19 @@ frappe.ui.form.on("Shopify Store", {
 			group
 		);
 		frm.add_custom_button(
+			__("Push Items"),
+			() =>
+				call("push_items").then(({ message }) =>
+					frappe.msgprint(
+						__("Created {0} products in Shopify. Skipped: {1}", [
+							message.pushed.length,
+							frappe.utils.escape_html(message.skipped.map((s) => s.join(": ")).join("; ")) || "-",
+						])
+					)
+				),
+			group
+		);
+		frm.add_custom_button(
 			__("Push Prices Now"),
 			() =>
 				call("push_prices").then(({ message }) =>

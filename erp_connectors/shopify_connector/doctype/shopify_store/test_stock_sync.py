@@ -172,3 +172,60 @@ class TestProductImport(FrappeTestCase):
 		)
 		self.assertIn(SKU, result.linked)  # the existing Item is linked, not created again
 		self.assertEqual(import_store_products(SHOP).created, [])
+
+
+class TestItemPush(FrappeTestCase):
+	GROUP = "Shopify Push Bench"
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456", maximum=4000.0).start()
+		if not frappe.db.exists("Item Group", cls.GROUP):
+			frappe.get_doc(
+				{
+					"doctype": "Item Group",
+					"item_group_name": cls.GROUP,
+					"parent_item_group": "All Item Groups",
+				}
+			).insert()
+		ensure_store(base_url=cls.shopify.url, item_group=cls.GROUP)
+		frappe.db.delete(
+			"Connector Link",
+			{"account": SHOP, "remote_type": ("in", ["product", "variant", "inventory_item", "listed_item"])},
+		)
+		cls.code = f"PUSH-{frappe.generate_hash(length=5).upper()}"
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": cls.code,
+				"item_name": "Pushed Lamp",
+				"item_group": cls.GROUP,
+				"stock_uom": "Nos",
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.shopify.stop()
+		frappe.db.set_value("Item", cls.code, "disabled", 1)  # keep later runs' catalogue to their own Item
+		frappe.db.commit()
+		ensure_store()
+		super().tearDownClass()
+
+	def test_catalogue_items_become_products_once_and_are_linked(self):
+		from erp_connectors.shopify_connector.catalog_sync import push_store_items
+
+		result = push_store_items(SHOP)
+		self.assertEqual(result.pushed, [self.code])
+		[product] = [p for p in self.shopify.products if p["title"] == "Pushed Lamp"]
+		[variant] = product["variants"]["nodes"]
+		self.assertEqual(variant["sku"], self.code)
+		bound = frappe.db.get_value(
+			"Connector Link",
+			{"account": SHOP, "remote_type": "variant", "remote_id": variant["legacyResourceId"]},
+			"reference_name",
+		)
+		self.assertEqual(bound, self.code)
+		self.assertEqual(push_store_items(SHOP).calls, 0)
