@@ -10,7 +10,6 @@ retried here a few times, then surfaces as RateLimitedError for the job retry.
 
 import time
 from collections.abc import Callable
-from decimal import Decimal
 
 import requests
 import stripe
@@ -24,7 +23,8 @@ from erp_connectors.connectors.errors import (
 )
 from erp_connectors.connectors.http import CallRecord, parse_retry_after
 from erp_connectors.connectors.redaction import redact
-from erp_connectors.stripe_connector import amounts, references
+from erp_connectors.stripe_connector import references
+from erp_connectors.stripe_connector.collect import Collecting
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 PAGE_SIZE = 100
@@ -74,7 +74,7 @@ def translate_error(error: stripe.StripeError) -> ConnectorError:
 	return PermanentError(message, status=status)
 
 
-class StripeAccountClient:
+class StripeAccountClient(Collecting):
 	service = "stripe"
 
 	def __init__(
@@ -167,122 +167,6 @@ class StripeAccountClient:
 			if not page.get("has_more") or not page["data"]:
 				return items
 			cursor = page["data"][-1]["id"]
-
-	# --- collecting payment ------------------------------------------------------------------------
-
-	def create_checkout_session(
-		self,
-		*,
-		amount: Decimal,
-		currency: str,
-		reference_doctype: str,
-		reference_name: str,
-		success_url: str,
-		cancel_url: str,
-		customer_email: str | None = None,
-		sales_invoice: str | None = None,
-		payment_request: str | None = None,
-		description: str | None = None,
-		metadata: dict | None = None,
-		attempt: int | None = None,
-	) -> dict:
-		"""A Checkout Session for exactly `amount` (from the ERP document), in correct minor units."""
-		minor = amounts.chargeable_minor(amount, currency)
-		meta = references.document_metadata(
-			reference_doctype,
-			reference_name,
-			minor,
-			sales_invoice=sales_invoice,
-			payment_request=payment_request,
-			account_name=self.account_name,
-			extra=metadata,
-		)
-		params = {
-			"mode": "payment",
-			"line_items": [
-				{
-					"quantity": 1,
-					"price_data": {
-						"currency": currency.lower(),
-						"unit_amount": minor,
-						"product_data": {"name": description or f"{reference_doctype} {reference_name}"},
-					},
-				}
-			],
-			"success_url": success_url,
-			"cancel_url": cancel_url,
-			"client_reference_id": meta.get(references.SALES_INVOICE, reference_name),
-			"metadata": meta,
-			"payment_intent_data": {"metadata": meta},
-		}
-		if customer_email:
-			params["customer_email"] = customer_email
-		key = references.idempotency_key(
-			reference_doctype, reference_name, "checkout_session", minor, currency, attempt
-		)
-		return self._call(
-			"POST /v1/checkout/sessions",
-			lambda: self._stripe.v1.checkout.sessions.create(params=params, options={"idempotency_key": key}),
-			params,
-		)
-
-	def create_payment_link(
-		self,
-		*,
-		amount: Decimal,
-		currency: str,
-		reference_doctype: str,
-		reference_name: str,
-		sales_invoice: str | None = None,
-		payment_request: str | None = None,
-		description: str | None = None,
-		success_url: str | None = None,
-		attempt: int | None = None,
-	) -> dict:
-		"""A reusable link for the same amount: a one-off Price, then a Payment Link for it."""
-		minor = amounts.chargeable_minor(amount, currency)
-		meta = references.document_metadata(
-			reference_doctype,
-			reference_name,
-			minor,
-			sales_invoice=sales_invoice,
-			payment_request=payment_request,
-			account_name=self.account_name,
-		)
-		price_params = {
-			"currency": currency.lower(),
-			"unit_amount": minor,
-			"product_data": {"name": description or f"{reference_doctype} {reference_name}"},
-			"metadata": meta,
-		}
-		price_key = references.idempotency_key(
-			reference_doctype, reference_name, "price", minor, currency, attempt
-		)
-		price = self._call(
-			"POST /v1/prices",
-			lambda: self._stripe.v1.prices.create(
-				params=price_params, options={"idempotency_key": price_key}
-			),
-			price_params,
-		)
-		link_params = {
-			"line_items": [{"price": price["id"], "quantity": 1}],
-			"metadata": meta,
-			"payment_intent_data": {"metadata": meta},
-			"restrictions": {"completed_sessions": {"limit": 1}},
-		}
-		if success_url:
-			link_params["after_completion"] = {"type": "redirect", "redirect": {"url": success_url}}
-		link_key = references.idempotency_key(
-			reference_doctype, reference_name, "payment_link", minor, currency, attempt
-		)
-		return self._call(
-			"POST /v1/payment_links",
-			lambda: self._stripe.v1.payment_links.create(
-				params=link_params, options={"idempotency_key": link_key}
-			),
-			link_params,
-		)
 
 	# --- reading the current state -----------------------------------------------------------------
 
