@@ -44,6 +44,13 @@ class FrappeGateway:
 			return self.find_link(account, remote_type, remote_id, latest=True)
 		return (doctype, name)
 
+	def relink(self, account: AccountRef, remote_type: str, remote_id, doctype: str, name: str) -> None:
+		frappe.db.set_value(
+			"Connector Link",
+			_link_filters(account, remote_type, remote_id),
+			{"reference_doctype": doctype, "reference_name": name},
+		)
+
 	def find(self, doctype: str, filters: dict) -> str | None:
 		return frappe.db.get_value(doctype, filters)
 

@@ -32,6 +32,9 @@ class ERPGateway(Protocol):
 	) -> tuple[str, str]:
 		"""Bind a remote id to a document; if already bound, return the existing binding."""
 
+	def relink(self, account: AccountRef, remote_type: str, remote_id: str, doctype: str, name: str) -> None:
+		"""Point an existing binding at another document (e.g. the amendment of a cancelled one)."""
+
 	def find(self, doctype: str, filters: dict) -> str | None: ...
 
 	def get(self, doctype: str, name: str) -> dict: ...
@@ -87,6 +90,9 @@ class InMemoryGateway:
 
 	def add_link(self, account, remote_type, remote_id, doctype, name):
 		return self.links.setdefault((account, remote_type, str(remote_id)), (doctype, name))
+
+	def relink(self, account, remote_type, remote_id, doctype, name):
+		self.links[(account, remote_type, str(remote_id))] = (doctype, name)
 
 	def find(self, doctype, filters):
 		for name, doc in self.docs.get(doctype, {}).items():

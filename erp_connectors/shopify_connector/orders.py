@@ -4,6 +4,7 @@ from erp_connectors.connectors.errors import AlreadyDone, TransientError
 from erp_connectors.connectors.sources import SyncContext
 from erp_connectors.shopify_connector import mapping
 from erp_connectors.shopify_connector.billing import bill_order
+from erp_connectors.shopify_connector.order_edits import apply_edits
 
 
 def upsert_customer(ctx: SyncContext, order: dict) -> str:
@@ -49,6 +50,7 @@ def import_order(ctx: SyncContext, order: dict):
 	if linked:
 		if order.get("cancelled_at"):
 			return cancel_order(ctx, order)
+		linked = apply_edits(ctx, order, linked, item_codes(ctx, order))
 		bill_order(ctx, order, linked[1])
 		return linked
 	if order.get("test") and not ctx.settings.get("import_test_orders"):

@@ -217,3 +217,29 @@ class TestShopifyRestock(FrappeTestCase):
 		self.assertEqual(self.on_hand(), shipped + 1)
 		deliver(refund, "refunds/create")  # redelivered: nothing comes back twice
 		self.assertEqual(self.on_hand(), shipped + 1)
+
+
+class TestShopifyOrderEdits(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_store()
+
+	def test_an_edited_order_is_amended_to_shopifys_new_total(self):
+		order = sample_order(random.randint(10**17, 10**18))
+		self.assertEqual(deliver(order, "orders/create").status, "Processed")
+		first = link("order", order["id"])
+		line = order["line_items"][0]
+		line.update({"quantity": 3, "price_set": None})
+		total = Decimal(order["total_price"]) + 2 * Decimal(line["price"])
+		order.update(
+			{"total_price": str(total), "total_price_set": None, "updated_at": "2026-11-22T12:00:00-05:00"}
+		)
+		status = deliver(order, "orders/updated")
+		self.assertEqual(status.status, "Processed", status.last_error)
+		amended = frappe.get_doc("Sales Order", link("order", order["id"]))
+		self.assertEqual((amended.amended_from, amended.docstatus), (first, 1))
+		self.assertEqual(Decimal(str(amended.grand_total)), total)
+		self.assertEqual(frappe.db.get_value("Sales Order", first, "docstatus"), 2)
+		self.assertEqual(deliver(order, "orders/updated").status, "Processed")  # same edit again
+		self.assertEqual(link("order", order["id"]), amended.name)
