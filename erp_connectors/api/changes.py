@@ -26,18 +26,24 @@ SOURCES = {
 		["name", "item_code", "price_list", "price_list_rate", "currency", "uom", "customer"],
 	),
 	"stock": ("Bin", ["name", "item_code", "warehouse", "actual_qty", "reserved_qty", "projected_qty"]),
+	"deleted": ("Deleted Document", ["name", "deleted_doctype", "deleted_name"]),
 }
+# A deletion is reported for a feed the user may read; Frappe keeps it as a Deleted Document.
+DELETED_KINDS = {"Item": "item", "Item Price": "price", "Bin": "stock"}
 
 
 def list_changes(cursor=None, limit=None, kinds=None) -> dict:
 	after = decode_cursor(cursor)
 	size = page_limit(limit)
 	wanted = kinds_filter(kinds)
+	readable = [doctype for doctype in DELETED_KINDS if frappe.has_permission(doctype, "read")]
 	for kind in wanted:
 		doctype = SOURCES[kind][0]
-		if not frappe.has_permission(doctype, "read"):
-			raise ApiError(403, "permission_denied", f"The {kind} feed needs read permission on {doctype}.")
-	pages = {kind: _page(kind, after, size + 1) for kind in wanted}
+		allowed = readable if kind == "deleted" else frappe.has_permission(doctype, "read")
+		if not allowed:
+			needs = " or ".join(DELETED_KINDS) if kind == "deleted" else doctype
+			raise ApiError(403, "permission_denied", f"The {kind} feed needs read permission on {needs}.")
+	pages = {kind: _page(kind, after, size + 1, readable) for kind in wanted}
 	changes, last = merge_changes(pages, size)
 	total = sum(len(page) for page in pages.values())
 	next_position = last or after
@@ -48,8 +54,12 @@ def list_changes(cursor=None, limit=None, kinds=None) -> dict:
 	}
 
 
-def _page(kind: str, after: Position | None, count: int) -> list[tuple[Position, dict]]:
+def _page(kind: str, after: Position | None, count: int, readable: list[str]) -> list[tuple[Position, dict]]:
 	doctype, fields = SOURCES[kind]
+	# Deleted Documents are readable by System Managers only: list them unrestricted, but only of
+	# the doctypes this user may read.
+	read = frappe.get_all if kind == "deleted" else frappe.get_list
+	scope = {"deleted_doctype": ("in", readable)} if kind == "deleted" else {}
 	rank = KINDS.index(kind)
 	queries = []
 	if after is None:
@@ -65,9 +75,9 @@ def _page(kind: str, after: Position | None, count: int) -> list[tuple[Position,
 		queries.append({"modified": (">=", after.modified)})
 	rows = []
 	for filters in queries:
-		rows += frappe.get_list(
+		rows += read(
 			doctype,
-			filters=filters,
+			filters={**filters, **scope},
 			fields=[*fields, "modified"],
 			order_by="modified asc, name asc",
 			limit_page_length=count,

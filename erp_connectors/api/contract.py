@@ -188,7 +188,7 @@ def order_request(
 
 # --- change feed cursor ----------------------------------------------------------------------------
 
-KINDS = ("item", "price", "stock")  # also the tie-break order within one timestamp
+KINDS = ("item", "price", "stock", "deleted")  # also the tie-break order within one timestamp
 
 
 @dataclass(frozen=True, order=True)

@@ -362,6 +362,18 @@ class TestChangeFeed(ApiCase):
 		only_stock = self.feed(start, kinds="stock")["changes"]
 		self.assertEqual({c["kind"] for c in only_stock}, {"stock"})
 
+	def test_deleted_prices_are_in_the_feed(self):
+		price = set_price(SKUS[2], 3.0)
+		frappe.db.commit()
+		start = encode_cursor(Position(now_datetime() - timedelta(seconds=1), 0, ""))
+		frappe.delete_doc("Item Price", price, ignore_permissions=True)
+		frappe.db.commit()
+		changes = self.feed(start, kinds="deleted")["changes"]
+		self.assertIn(
+			{"deleted_doctype": "Item Price", "deleted_name": price}, [change["data"] for change in changes]
+		)
+		self.assertEqual({c["kind"] for c in changes}, {"deleted"})
+
 	def test_feed_validation_errors(self):
 		self.assert_error(
 			self.call("list_changes", {"cursor": "garbage"}, http="GET"), 422, "unknown_reference", "cursor"
