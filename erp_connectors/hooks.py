@@ -22,7 +22,10 @@ after_migrate = [
 after_install = "erp_connectors.api.setup.ensure_role"
 
 # Frappe answers a webhook body it cannot parse with 500 before our code runs; give our own 400/401.
-after_request = ["erp_connectors.connectors.intake.answer_unparsed_webhook"]
+after_request = [
+	"erp_connectors.connectors.intake.answer_unparsed_webhook",
+	"erp_connectors.api.envelope.answer_unparsed_request",
+]
 
 STOCK_CHANGED = "erp_connectors.shopify_connector.stock_sync.on_stock_change"
 doc_events = {

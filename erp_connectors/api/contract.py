@@ -14,6 +14,9 @@ MAX_ITEMS = 1000
 MAX_ORDER_LINES = 500
 MAX_CHANGES_PAGE = 500
 MAX_KEY_LENGTH = 140  # Connector Link's remote_id
+# Whitespace as JSON Schema (ECMAScript) regexes define it, so "pattern": "\\S" in the spec and
+# our own checks agree on what a blank string is (Python's str.strip also strips \x1c-\x1f).
+SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 @dataclass
@@ -69,11 +72,11 @@ def item_list(value, field_name: str = "items", limit: int = MAX_ITEMS) -> list[
 		)
 	seen: dict[str, None] = {}
 	for index, item in enumerate(value):
-		if not isinstance(item, str) or not item.strip():
+		if not isinstance(item, str) or not item.strip(SPACE):
 			raise invalid(f"{field_name}[{index}]", "must be a non-empty string")
 		if len(item) > 140:
 			raise invalid(f"{field_name}[{index}]", "is longer than 140 characters")
-		seen.setdefault(item.strip(), None)
+		seen.setdefault(item.strip(SPACE), None)
 	return list(seen)
 
 
@@ -86,11 +89,11 @@ def optional_str_list(value, field_name: str) -> list[str] | None:
 def required_str(value, field_name: str, max_length: int = 140) -> str:
 	if value is not None and not isinstance(value, str):
 		raise invalid(field_name, "must be a string")
-	if not value or not value.strip():
+	if not value or not value.strip(SPACE):
 		raise invalid(field_name, "is required")
 	if len(value) > max_length:
 		raise invalid(field_name, f"is longer than {max_length} characters")
-	return value.strip()
+	return value.strip(SPACE)
 
 
 def optional_str(value, field_name: str, max_length: int = 140) -> str | None:

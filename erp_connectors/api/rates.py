@@ -23,11 +23,13 @@ DIMENSION_UNITS = ("cm", "in")
 
 def get_shipping_rates(to_address, parcels, from_address=None, company=None) -> dict:
 	"""A quote reads no document and creates none, so the API role alone allows it."""
-	company = company or frappe.defaults.get_user_default("Company")
+	company = optional_str(company, "company") or frappe.defaults.get_user_default("Company")
 	if not company or not frappe.db.exists("Company", company):
 		raise unknown("company", f"no company named {company!r}")
 	destination = address_from(to_address, "to_address")
-	origin = address_from(from_address, "from_address") if from_address else company_address(company)
+	origin = (
+		address_from(from_address, "from_address") if from_address is not None else company_address(company)
+	)
 	shipment = Shipment(
 		reference=f"quote-{frappe.generate_hash(length=10)}",
 		from_address=origin,
@@ -74,8 +76,8 @@ def parcels_from(value) -> tuple[Parcel, ...]:
 		where = f"parcels[{index}]"
 		if not isinstance(parcel, dict):
 			raise invalid(where, "must be an object with weight")
-		weight_unit = parcel.get("weight_unit") or "kg"
-		dimension_unit = parcel.get("dimension_unit") or "cm"
+		weight_unit = "kg" if parcel.get("weight_unit") is None else parcel["weight_unit"]
+		dimension_unit = "cm" if parcel.get("dimension_unit") is None else parcel["dimension_unit"]
 		if weight_unit not in WEIGHT_UNITS:
 			raise invalid(f"{where}.weight_unit", f"must be one of {', '.join(WEIGHT_UNITS)}")
 		if dimension_unit not in DIMENSION_UNITS:

@@ -116,6 +116,24 @@ class TestAccess(ApiCase):
 		self.assertEqual(response.json["items"][0]["item_code"], SKUS[0])
 		self.assertEqual(call("get_stock", "Bearer not-a-token", {"items": [SKUS[0]]}).status_code, 401)
 
+	def test_a_body_that_is_not_a_json_object_is_400_in_our_envelope(self):
+		from frappe.tests.test_api import make_request
+		from frappe.utils import get_url
+
+		from erp_connectors.api.bench_fixtures import CLIENT
+
+		for raw in (b"\x00", b'"AAA"'):
+			response = make_request(
+				target=CLIENT.post,
+				args=(f"{get_url()}/api/method/erp_connectors.api.v1.get_stock",),
+				kwargs={
+					"data": raw,
+					"headers": {"Authorization": self.tokens[USER], "Content-Type": "application/json"},
+				},
+			)
+			self.assertEqual(response.status_code, 400, (raw, response.get_data(as_text=True)))
+			self.assertEqual(response.json["error"]["details"], {"field": "body"})
+
 	def test_openapi_document_is_served(self):
 		status, body = self.call("openapi", http="GET")
 		self.assertEqual(status, 200)

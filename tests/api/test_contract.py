@@ -23,6 +23,9 @@ from erp_connectors.api.contract import (
 
 def test_item_list_keeps_order_drops_repeats_and_accepts_json_text():
 	assert item_list(["B", "A", "B", " C "]) == ["B", "A", "C"]
+	assert item_list(["\x1c"]) == ["\x1c"]  # not whitespace to JSON Schema's \S, so not to us either
+	with pytest.raises(ApiError):
+		item_list(["\u2003"])
 	assert item_list('["x", "y"]') == ["x", "y"]
 
 
