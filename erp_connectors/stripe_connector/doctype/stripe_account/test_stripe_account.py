@@ -311,6 +311,33 @@ class TestStripeWebhookRejections(StripeBenchCase):
 		event = {**self.event(), "livemode": True}
 		self.assert_refused(deliver(event), event, "live")
 
+	def test_malformed_json_with_a_valid_signature_is_400_and_not_stored(self):
+		import hashlib
+		import hmac
+
+		from frappe.tests.test_api import make_request
+		from frappe.utils import get_url
+
+		from erp_connectors.stripe_connector.bench_fixtures import CLIENT
+		from erp_connectors.stripe_connector.integration import WEBHOOK_PATH
+
+		body, stamp = b'{"id": "evt_broken", "object": "event", "type": ', int(time.time())
+		signature = hmac.new(SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+		response = make_request(
+			target=CLIENT.post,
+			args=(f"{get_url()}{WEBHOOK_PATH}?account={ACCOUNT}",),
+			kwargs={
+				"data": body,
+				"headers": {
+					"Stripe-Signature": f"t={stamp},v1={signature}",
+					"Content-Type": "application/json",
+				},
+			},
+		)
+		self.assertEqual(response.status_code, 400, response.get_data(as_text=True))
+		self.assertIn("Malformed payload", response.json["message"])
+		self.assertEqual(stored_events("evt_broken"), [])
+
 	def test_unknown_account_is_404(self):
 		event = self.event()
 		self.assertEqual(deliver(event, account="No Such Stripe").status_code, 404)
