@@ -8,7 +8,7 @@ its inventory item (stock is pushed to it) are bound to the Item.
 from dataclasses import dataclass, field
 
 from erp_connectors.connectors.gateway import AccountRef, ERPGateway
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
+from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, legacy_id, nodes
 
 PAGE = 250
 VARIANTS = """
@@ -29,20 +29,14 @@ class LinkResult:
 
 
 def variants(client: ShopifyGraphQL, page: int = PAGE):
-	after = None
-	while True:
-		data = client.execute(VARIANTS, {"first": page, "after": after}, cost=2 + page)["productVariants"]
-		yield from data["nodes"]
-		if not data["pageInfo"]["hasNextPage"]:
-			return
-		after = data["pageInfo"]["endCursor"]
+	return nodes(client, VARIANTS, "productVariants", {"first": page}, cost=2 + page)
 
 
 def link_variants(client: ShopifyGraphQL, gateway: ERPGateway, account: AccountRef) -> LinkResult:
 	result = LinkResult()
 	for variant in variants(client):
-		legacy_id = variant.get("legacyResourceId") or variant["id"].rsplit("/", 1)[-1]
-		if gateway.find_link(account, "variant", legacy_id):
+		variant_id = legacy_id(variant)
+		if gateway.find_link(account, "variant", variant_id):
 			result.already += 1
 			continue
 		sku = (variant.get("sku") or "").strip()
@@ -50,7 +44,7 @@ def link_variants(client: ShopifyGraphQL, gateway: ERPGateway, account: AccountR
 		if not item:
 			result.unmatched.append(sku or variant["id"])
 			continue
-		gateway.add_link(account, "variant", legacy_id, "Item", item)
+		gateway.add_link(account, "variant", variant_id, "Item", item)
 		gateway.add_link(account, "inventory_item", variant["inventoryItem"]["id"], "Item", item)
 		gateway.add_link(account, "listed_item", item, "Item", item)  # the store sells this Item
 		result.linked += 1

@@ -62,6 +62,22 @@ class ShopifyGraphQL(HttpClient):
 		raise AssertionError("unreachable")
 
 
+def nodes(client: ShopifyGraphQL, query: str, connection: str, variables: dict, cost: float):
+	"""Every node of a top-level connection, page after page (`$after` is the cursor)."""
+	after = None
+	while True:
+		page = client.execute(query, {**variables, "after": after}, cost=cost)[connection]
+		yield from page["nodes"]
+		if not page["pageInfo"]["hasNextPage"]:
+			return
+		after = page["pageInfo"]["endCursor"]
+
+
+def legacy_id(node: dict) -> str:
+	"""The numeric id REST payloads use, from a GraphQL node (legacyResourceId, else its gid)."""
+	return node.get("legacyResourceId") or node["id"].rsplit("/", 1)[-1]
+
+
 def user_errors(payload: dict) -> None:
 	"""Raise Shopify's own words for a mutation's userErrors."""
 	errors = (payload or {}).get("userErrors") or []

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from erp_connectors.connectors.gateway import AccountRef, ERPGateway
 from erp_connectors.shopify_connector.catalog import variants
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, user_errors
+from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, legacy_id, user_errors
 
 BULK_UPDATE = """
 mutation SetPrices($productId: ID!, $variants: [ProductVariantsBulkInput!]!) {
@@ -35,8 +35,7 @@ def plan(
 	"""({product gid: [{id, price}]}, unpriced item codes) for linked variants whose price differs."""
 	linked = []
 	for variant in variants(client):
-		legacy_id = variant.get("legacyResourceId") or variant["id"].rsplit("/", 1)[-1]
-		bound = gateway.find_link(account, "variant", legacy_id)
+		bound = gateway.find_link(account, "variant", legacy_id(variant))
 		if bound:
 			linked.append((variant, bound[1]))
 	prices = gateway.item_prices(sorted({item for _, item in linked}), price_list)

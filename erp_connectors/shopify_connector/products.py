@@ -10,7 +10,7 @@ handle), so orders, stock and prices meet on the same code.
 from dataclasses import dataclass, field
 
 from erp_connectors.connectors.gateway import AccountRef, ERPGateway
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
+from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, legacy_id, nodes
 
 PAGE = 5  # 5 products x 100 variants keeps a page's cost near 500 of the 1,000-point bucket
 PRODUCTS = """
@@ -38,13 +38,7 @@ class ImportResult:
 
 
 def products(client: ShopifyGraphQL):
-	after = None
-	while True:
-		page = client.execute(PRODUCTS, {"first": PAGE, "after": after}, cost=2 + PAGE * 101)["products"]
-		yield from page["nodes"]
-		if not page["pageInfo"]["hasNextPage"]:
-			return
-		after = page["pageInfo"]["endCursor"]
+	return nodes(client, PRODUCTS, "products", {"first": PAGE}, cost=2 + PAGE * 101)
 
 
 def has_options(product: dict) -> bool:
@@ -70,8 +64,8 @@ def import_product(
 	if has_options(product):
 		template = _template(product, gateway, account, settings, result)
 	for variant in product["variants"]["nodes"]:
-		legacy_id = variant.get("legacyResourceId") or variant["id"].rsplit("/", 1)[-1]
-		if gateway.find_link(account, "variant", legacy_id):
+		variant_id = legacy_id(variant)
+		if gateway.find_link(account, "variant", variant_id):
 			continue
 		sku = (variant.get("sku") or "").strip()
 		if not sku:
@@ -83,7 +77,7 @@ def import_product(
 		else:
 			item = gateway.insert(_variant_item(product, variant, sku, template, settings))
 			result.created.append(item)
-		gateway.add_link(account, "variant", legacy_id, "Item", item)
+		gateway.add_link(account, "variant", variant_id, "Item", item)
 		gateway.add_link(account, "inventory_item", variant["inventoryItem"]["id"], "Item", item)
 		gateway.add_link(account, "listed_item", item, "Item", item)  # the store sells this Item
 

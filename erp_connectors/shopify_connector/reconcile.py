@@ -5,7 +5,7 @@ Connector Events and processed by the same handlers, so links make a webhook and
 a poll of the same order one import. Pure, apart from the client it is given.
 """
 
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
+from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, legacy_id, nodes
 
 MONEY = "shopMoney { amount currencyCode }"
 ADDRESS = "address1 address2 city province zip country countryCodeV2 phone name company"
@@ -46,14 +46,8 @@ query OrdersSince($query: String!, $after: String) {{
 def orders_updated_since(client: ShopifyGraphQL, since: str | None):
 	"""Yield (REST-shaped order, updatedAt), oldest change first, across every page."""
 	query = f"updated_at:>'{since}'" if since else "updated_at:>'1970-01-01T00:00:00Z'"
-	after = None
-	while True:
-		page = client.execute(ORDERS_SINCE, {"query": query, "after": after}, cost=60)["orders"]
-		for node in page["nodes"]:
-			yield rest_order(node), node["updatedAt"]
-		if not page["pageInfo"]["hasNextPage"]:
-			return
-		after = page["pageInfo"]["endCursor"]
+	for node in nodes(client, ORDERS_SINCE, "orders", {"query": query}, cost=60):
+		yield rest_order(node), node["updatedAt"]
 
 
 def rest_order(node: dict) -> dict:
@@ -103,7 +97,7 @@ def rest_order(node: dict) -> dict:
 def _line(line: dict) -> dict:
 	variant = line.get("variant") or {}
 	return {
-		"id": int(line["id"].rsplit("/", 1)[-1]),
+		"id": int(legacy_id(line)),
 		"variant_id": int(variant["legacyResourceId"]) if variant.get("legacyResourceId") else None,
 		"sku": line.get("sku"),
 		"title": line.get("title"),

@@ -14,6 +14,17 @@ def _cursor(index: int) -> str:
 	return base64.b64encode(f"variant:{index}".encode()).decode()
 
 
+def _page(items: list, variables: dict) -> dict:
+	"""One page of a connection: `first` items after the `after` cursor, with pageInfo."""
+	start, first = _index(variables.get("after")), int(variables["first"])
+	page = items[start : start + first]
+	end = start + len(page) - 1
+	return {
+		"nodes": page,
+		"pageInfo": {"hasNextPage": end + 1 < len(items), "endCursor": _cursor(end) if page else None},
+	}
+
+
 def _index(cursor: str | None) -> int:
 	if not cursor:
 		return 0
@@ -74,16 +85,15 @@ class ShopifyCatalog:
 
 	def catalog_operation(self, query: str, variables: dict):
 		"""(cost, handler) for a catalogue query, or None."""
-		if re.search(r"\bproducts\(", query):
-			first = int(variables.get("first") or 0)
-			if not 1 <= first <= MAX_PAGE:
-				return 1, lambda _: {"__error__": f"first must be between 1 and {MAX_PAGE}"}
-			return 2 + first * 101, self._products  # each product with up to 100 variants
-		if re.search(r"\bproductVariants\(", query):
-			first = int(variables.get("first") or 0)
-			if not 1 <= first <= MAX_PAGE:
-				return 1, lambda _: {"__error__": f"first must be between 1 and {MAX_PAGE}"}
-			return 2 + first, self._product_variants
+		first = int(variables.get("first") or 0)
+		for pattern, per_node, handler in (
+			(r"\bproducts\(", 101, self._products),  # each product with up to 100 variants
+			(r"\bproductVariants\(", 1, self._product_variants),
+		):
+			if re.search(pattern, query):
+				if not 1 <= first <= MAX_PAGE:
+					return 1, lambda _: {"__error__": f"first must be between 1 and {MAX_PAGE}"}
+				return 2 + first * per_node, handler
 		if "productVariantsBulkUpdate" in query:
 			return 10, self._bulk_update
 		if "productSet(" in query:
@@ -160,29 +170,7 @@ class ShopifyCatalog:
 		return {"productVariantsBulkUpdate": {"productVariants": changed, "userErrors": errors}}
 
 	def _products(self, variables):
-		start, first = _index(variables.get("after")), int(variables["first"])
-		page = self.products[start : start + first]
-		end = start + len(page) - 1
-		return {
-			"products": {
-				"nodes": page,
-				"pageInfo": {
-					"hasNextPage": end + 1 < len(self.products),
-					"endCursor": _cursor(end) if page else None,
-				},
-			}
-		}
+		return {"products": _page(self.products, variables)}
 
 	def _product_variants(self, variables):
-		start, first = _index(variables.get("after")), int(variables["first"])
-		page = self.variants[start : start + first]
-		end = start + len(page) - 1
-		return {
-			"productVariants": {
-				"nodes": page,
-				"pageInfo": {
-					"hasNextPage": end + 1 < len(self.variants),
-					"endCursor": _cursor(end) if page else None,
-				},
-			}
-		}
+		return {"productVariants": _page(self.variants, variables)}
