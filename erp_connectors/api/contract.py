@@ -150,20 +150,26 @@ class OrderRequest:
 		return json.dumps([self.customer, lines, self.delivery_date, self.company, self.currency, self.po_no])
 
 
+def objects(value, field_name: str, limit: int, noun: str, keys: tuple[str, ...], per: str = ""):
+	"""(where, object) for a list of 1..limit JSON objects, e.g. order lines or parcels."""
+	value = parse_json_arg(value, field_name)
+	if not isinstance(value, list) or not value:
+		raise invalid(field_name, f"give at least one {noun} as {{{', '.join(keys)}}}")
+	if len(value) > limit:
+		raise invalid(field_name, f"at most {limit} {noun}s{per}")
+	for index, obj in enumerate(value):
+		where = f"{field_name}[{index}]"
+		if not isinstance(obj, dict):
+			raise invalid(where, f"must be an object with {' and '.join(keys)}")
+		yield where, obj
+
+
 def order_request(
 	idempotency_key, customer, items, delivery_date, company=None, currency=None, po_no=None, submit=True
 ) -> OrderRequest:
 	key = required_str(idempotency_key, "idempotency_key", MAX_KEY_LENGTH)
-	items = parse_json_arg(items, "items")
-	if not isinstance(items, list) or not items:
-		raise invalid("items", "give at least one line as {item_code, qty}")
-	if len(items) > MAX_ORDER_LINES:
-		raise invalid("items", f"at most {MAX_ORDER_LINES} lines per order")
 	lines = []
-	for index, line in enumerate(items):
-		where = f"items[{index}]"
-		if not isinstance(line, dict):
-			raise invalid(where, "must be an object with item_code and qty")
+	for where, line in objects(items, "items", MAX_ORDER_LINES, "line", ("item_code", "qty"), " per order"):
 		item = line.get("item_code") or line.get("sku")
 		lines.append(
 			OrderLine(

@@ -36,31 +36,12 @@ def create_order(request: OrderRequest) -> tuple[dict, int]:
 		# wrote) and start a fresh snapshot, in which their order is visible, to answer with it.
 		frappe.db.rollback()
 		return replay(account, request, winner[1], digest)
-	frappe.db.set_value(
-		"Connector Link",
-		{
-			"account_doctype": "User",
-			"account": account.name,
-			"remote_type": REMOTE_TYPE,
-			"remote_id": request.idempotency_key,
-		},
-		"request_hash",
-		digest,
-	)
+	frappe.db.set_value("Connector Link", _key_link(account, request), "request_hash", digest)
 	return summary(doc.name, request.idempotency_key, replayed=False), 201
 
 
 def replay(account: AccountRef, request: OrderRequest, order: str, digest: str) -> tuple[dict, int]:
-	first = frappe.db.get_value(
-		"Connector Link",
-		{
-			"account_doctype": "User",
-			"account": account.name,
-			"remote_type": REMOTE_TYPE,
-			"remote_id": request.idempotency_key,
-		},
-		"request_hash",
-	)
+	first = frappe.db.get_value("Connector Link", _key_link(account, request), "request_hash")
 	if first and first != digest:
 		raise ApiError(
 			409,
@@ -70,6 +51,16 @@ def replay(account: AccountRef, request: OrderRequest, order: str, digest: str) 
 			{"field": "idempotency_key", "order": order},
 		)
 	return summary(order, request.idempotency_key, replayed=True), 200
+
+
+def _key_link(account: AccountRef, request: OrderRequest) -> dict:
+	"""The Connector Link binding this API user's idempotency key to its order."""
+	return {
+		"account_doctype": account.doctype,
+		"account": account.name,
+		"remote_type": REMOTE_TYPE,
+		"remote_id": request.idempotency_key,
+	}
 
 
 def sales_order(request: OrderRequest) -> dict:

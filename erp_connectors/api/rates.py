@@ -5,6 +5,7 @@ import frappe
 from erp_connectors.api.contract import (
 	ApiError,
 	invalid,
+	objects,
 	optional_str,
 	parse_json_arg,
 	positive_decimal,
@@ -66,16 +67,8 @@ def address_from(value, where: str) -> Address:
 
 
 def parcels_from(value) -> tuple[Parcel, ...]:
-	value = parse_json_arg(value, "parcels")
-	if not isinstance(value, list) or not value:
-		raise invalid("parcels", "give at least one parcel as {weight}")
-	if len(value) > MAX_PARCELS:
-		raise invalid("parcels", f"at most {MAX_PARCELS} parcels")
 	parcels = []
-	for index, parcel in enumerate(value):
-		where = f"parcels[{index}]"
-		if not isinstance(parcel, dict):
-			raise invalid(where, "must be an object with weight")
+	for where, parcel in objects(value, "parcels", MAX_PARCELS, "parcel", ("weight",)):
 		weight_unit = "kg" if parcel.get("weight_unit") is None else parcel["weight_unit"]
 		dimension_unit = "cm" if parcel.get("dimension_unit") is None else parcel["dimension_unit"]
 		if weight_unit not in WEIGHT_UNITS:

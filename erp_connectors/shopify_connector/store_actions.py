@@ -6,9 +6,15 @@ from frappe.utils import get_datetime, get_url
 
 from erp_connectors.connectors.desk import user_facing
 from erp_connectors.connectors.errors import PermanentError
+from erp_connectors.shopify_connector.catalog_sync import (
+	link_store_variants,
+	push_store_items,
+	push_store_prices,
+)
 from erp_connectors.shopify_connector.graphql_client import user_errors
 from erp_connectors.shopify_connector.handlers import HANDLERS
 from erp_connectors.shopify_connector.integration import WEBHOOK_PATH, client_for
+from erp_connectors.shopify_connector.stock_sync import push_store
 
 SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode plan { displayName } } }"
 
@@ -20,6 +26,12 @@ mutation Subscribe($topic: WebhookSubscriptionTopic!, $url: URL!) {
   }
 }
 """
+
+
+def _queue(method: str, job: str, store: str, long: bool = False, **kwargs):
+	"""One job per store and kind: a second click while it waits queues nothing."""
+	options = {"queue": "long", "timeout": 4 * 3600} if long else {}
+	frappe.enqueue(method, job_id=f"{job}::{store}", deduplicate=True, store_name=store, **options, **kwargs)
 
 
 def _store(name: str):
@@ -62,12 +74,7 @@ def register_webhooks(store: str):
 @frappe.whitelist(methods=["POST"])
 def sync_now(store: str):
 	_store(store)
-	frappe.enqueue(
-		"erp_connectors.shopify_connector.integration.poll_store",
-		job_id=f"shopify_poll::{store}",
-		deduplicate=True,
-		store_name=store,
-	)
+	_queue("erp_connectors.shopify_connector.integration.poll_store", "shopify_poll", store)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -75,13 +82,11 @@ def backfill_since(store: str, since: str):
 	"""Read every order changed since a date with one bulk operation; known orders stay as they are
 	(links), missing ones import. Runs in the long queue: a large shop takes minutes."""
 	_store(store)
-	frappe.enqueue(
+	_queue(
 		"erp_connectors.shopify_connector.integration.backfill_store",
-		queue="long",
-		timeout=4 * 3600,
-		job_id=f"shopify_backfill::{store}",
-		deduplicate=True,
-		store_name=store,
+		"shopify_backfill",
+		store,
+		long=True,
 		since=get_datetime(since).strftime("%Y-%m-%dT%H:%M:%SZ"),
 	)
 
@@ -90,8 +95,6 @@ def backfill_since(store: str, since: str):
 @user_facing("Shopify")
 def link_variants(store: str):
 	"""Bind the store's variants to existing Items whose code is the SKU; never creates Items."""
-	from erp_connectors.shopify_connector.catalog_sync import link_store_variants
-
 	doc = _store(store)
 	result = link_store_variants(doc.name)
 	return {"linked": result.linked, "already": result.already, "unmatched": result.unmatched[:50]}
@@ -101,8 +104,6 @@ def link_variants(store: str):
 @user_facing("Shopify")
 def push_stock(store: str):
 	"""Push every linked item's available quantity per mapped location now (a full reconcile)."""
-	from erp_connectors.shopify_connector.stock_sync import push_store
-
 	doc = _store(store)
 	result = push_store(doc.name, everything=True)
 	if result is None:
@@ -116,8 +117,6 @@ def push_stock(store: str):
 @user_facing("Shopify")
 def push_prices(store: str):
 	"""Send the store's price list rates to its linked variants now, where Shopify's price differs."""
-	from erp_connectors.shopify_connector.catalog_sync import push_store_prices
-
 	doc = _store(store)
 	result = push_store_prices(doc.name)
 	return {"changed": len(result.changed), "calls": result.calls, "unpriced": result.unpriced[:50]}
@@ -127,13 +126,11 @@ def push_prices(store: str):
 def import_products(store: str):
 	"""Queue the product import (long queue): templates and variants, existing Items linked by SKU."""
 	_store(store)
-	frappe.enqueue(
+	_queue(
 		"erp_connectors.shopify_connector.catalog_sync.import_store_products",
-		queue="long",
-		timeout=4 * 3600,
-		job_id=f"shopify_products::{store}",
-		deduplicate=True,
-		store_name=store,
+		"shopify_products",
+		store,
+		long=True,
 	)
 
 
@@ -141,8 +138,6 @@ def import_products(store: str):
 @user_facing("Shopify")
 def push_items(store: str):
 	"""Create Shopify products for the catalogue group's Items the store does not sell yet."""
-	from erp_connectors.shopify_connector.catalog_sync import push_store_items
-
 	doc = _store(store)
 	result = push_store_items(doc.name)
 	return {"pushed": result.pushed[:50], "calls": result.calls, "skipped": result.skipped[:50]}

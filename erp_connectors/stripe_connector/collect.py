@@ -11,6 +11,22 @@ from erp_connectors.stripe_connector import amounts, references
 
 
 class Collecting:
+	def _charge_for(
+		self, amount, currency, reference_doctype, reference_name, sales_invoice, payment_request, extra=None
+	) -> tuple[int, dict]:
+		"""The amount in Stripe's minor units and the metadata tying it to the ERP document."""
+		minor = amounts.chargeable_minor(amount, currency)
+		meta = references.document_metadata(
+			reference_doctype,
+			reference_name,
+			minor,
+			sales_invoice=sales_invoice,
+			payment_request=payment_request,
+			account_name=self.account_name,
+			extra=extra,
+		)
+		return minor, meta
+
 	def create_checkout_session(
 		self,
 		*,
@@ -28,15 +44,8 @@ class Collecting:
 		attempt: int | None = None,
 	) -> dict:
 		"""A Checkout Session for exactly `amount` (from the ERP document), in correct minor units."""
-		minor = amounts.chargeable_minor(amount, currency)
-		meta = references.document_metadata(
-			reference_doctype,
-			reference_name,
-			minor,
-			sales_invoice=sales_invoice,
-			payment_request=payment_request,
-			account_name=self.account_name,
-			extra=metadata,
+		minor, meta = self._charge_for(
+			amount, currency, reference_doctype, reference_name, sales_invoice, payment_request, metadata
 		)
 		params = {
 			"mode": "payment",
@@ -81,14 +90,8 @@ class Collecting:
 		attempt: int | None = None,
 	) -> dict:
 		"""A reusable link for the same amount: a one-off Price, then a Payment Link for it."""
-		minor = amounts.chargeable_minor(amount, currency)
-		meta = references.document_metadata(
-			reference_doctype,
-			reference_name,
-			minor,
-			sales_invoice=sales_invoice,
-			payment_request=payment_request,
-			account_name=self.account_name,
+		minor, meta = self._charge_for(
+			amount, currency, reference_doctype, reference_name, sales_invoice, payment_request
 		)
 		price_params = {
 			"currency": currency.lower(),

@@ -1,5 +1,7 @@
 """Frappe surface of the Stripe connector: the webhook endpoint, the sync context and the client."""
 
+from urllib.parse import quote
+
 import frappe
 from frappe.rate_limiter import rate_limit
 
@@ -26,8 +28,6 @@ def webhook():
 
 
 def webhook_url(account_name: str) -> str:
-	from urllib.parse import quote
-
 	return frappe.utils.get_url(f"{WEBHOOK_PATH}?account={quote(account_name)}")
 
 
