@@ -19,6 +19,7 @@ from erp_connectors.api.bench_fixtures import (
 	set_price,
 )
 from erp_connectors.api.contract import Position, encode_cursor
+from erp_connectors.connectors.bench_fixtures import race
 
 
 def set_api_limit(limit: int):
@@ -226,36 +227,14 @@ class TestOrders(ApiCase):
 		self.assertEqual(results[0][1]["grand_total"], so.grand_total)
 
 	def test_racing_requests_with_one_key_give_one_order(self):
-		import threading
-
 		key = f"race-{frappe.generate_hash(length=8)}"
-		site, barrier, statuses = frappe.local.site, threading.Barrier(4), []
-
-		def work():
-			frappe.init(site=site)
-			frappe.connect()
-			try:
-				barrier.wait()
-				statuses.append(
-					call(
-						"create_order",
-						self.tokens[USER],
-						{
-							"idempotency_key": key,
-							"customer": CUSTOMER,
-							"delivery_date": delivery_date(),
-							"items": [{"item_code": SKUS[1], "qty": 1}],
-						},
-					).status_code
-				)
-			finally:
-				frappe.destroy()
-
-		threads = [threading.Thread(target=work) for _ in range(4)]
-		for thread in threads:
-			thread.start()
-		for thread in threads:
-			thread.join()
+		payload = {
+			"idempotency_key": key,
+			"customer": CUSTOMER,
+			"delivery_date": delivery_date(),
+			"items": [{"item_code": SKUS[1], "qty": 1}],
+		}
+		statuses = race(lambda: call("create_order", self.tokens[USER], payload).status_code, [()] * 4)
 		frappe.db.rollback()
 		self.assertEqual(sorted(statuses), [200, 200, 200, 201])
 		links = frappe.get_all(

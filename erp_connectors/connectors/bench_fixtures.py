@@ -1,6 +1,7 @@
 """Fixtures for the bench suite (FrappeTestCase); never used in production paths."""
 
 import json
+import threading
 from contextlib import contextmanager
 
 import frappe
@@ -73,6 +74,35 @@ def webhook_request(
 		yield
 	finally:
 		frappe.local.request = previous
+
+
+def race(work, arguments: list[tuple]) -> list:
+	"""Run work(*args) for every args at the same moment, each in its own thread with its own site
+	connection, as racing workers would. Returns their results; a worker's exception is raised here
+	once all have finished."""
+	site = frappe.local.site
+	barrier = threading.Barrier(len(arguments))
+	results, errors = [], []
+
+	def run(args):
+		frappe.init(site=site)
+		frappe.connect()
+		try:
+			barrier.wait()
+			results.append(work(*args))
+		except BaseException as error:
+			errors.append(error)
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=run, args=(args,)) for args in arguments]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join()
+	if errors:
+		raise errors[0]
+	return results
 
 
 def delete_test_events():

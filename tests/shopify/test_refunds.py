@@ -57,6 +57,18 @@ class Books:
 		]
 
 
+def invoice_of(name, items, taxes) -> dict:
+	"""A submitted Sales Invoice as the gateway returns it, in USD for customer C."""
+	return {
+		"name": name,
+		"customer": "C",
+		"company": "Test Company",
+		"currency": "USD",
+		"items": items,
+		"taxes": taxes,
+	}
+
+
 def refund_line(line_item, qty, subtotal, tax="0.00", restock="no_restock", line_id=None):
 	return {
 		"id": (line_id or line_item["id"]) + 7,
@@ -156,19 +168,14 @@ def test_official_refund_sample_with_its_own_transactions_is_held_not_posted():
 def test_partial_quantity_with_uneven_rates_and_tax_lands_on_shopify_refund():
 	item = line(1, "10.00", 3, taxes=[("State Tax", "2.32")], discounts=["1.00"])
 	order = order_of([item], total="31.32", total_tax="2.32")
-	invoice = {
-		"name": "SINV-1",
-		"customer": "C",
-		"company": "Test Company",
-		"currency": "USD",
-		"items": [
+	invoice = invoice_of(
+		"SINV-1",
+		[
 			{"name": "r1", "item_code": "SKU-1", "qty": 1, "rate": Decimal("9.66")},
 			{"name": "r2", "item_code": "SKU-1", "qty": 2, "rate": Decimal("9.67")},
 		],
-		"taxes": [
-			{"account_head": "State Tax - TC", "description": "State Tax", "tax_amount": Decimal("2.32")}
-		],
-	}
+		[{"account_head": "State Tax - TC", "description": "State Tax", "tax_amount": Decimal("2.32")}],
+	)
 	refund = refund_of(order, [refund_line(item, 2, "19.33", "1.55")])
 	doc, expected = refund_mapping.credit_note(refund, invoice, SETTINGS, {"1": "SKU-1"})
 	assert expected == Decimal("20.88")
@@ -185,20 +192,17 @@ def test_partial_quantity_with_uneven_rates_and_tax_lands_on_shopify_refund():
 def test_tax_inclusive_refund_nets_the_tax_out_of_the_rows():
 	item = line(1, "12.10", 2, taxes=[("GST", "4.20")])
 	order = order_of([item], total="24.20", total_tax="4.20", included=True)
-	invoice = {
-		"name": "SINV-2",
-		"customer": "C",
-		"company": "Test Company",
-		"currency": "USD",
-		"items": [{"name": "r1", "item_code": "SKU-1", "qty": 2, "rate": Decimal("10.00")}],
-		"taxes": [
+	invoice = invoice_of(
+		"SINV-2",
+		[{"name": "r1", "item_code": "SKU-1", "qty": 2, "rate": Decimal("10.00")}],
+		[
 			{
 				"account_head": "GST - TC",
 				"description": "GST (included in Shopify prices)",
 				"tax_amount": Decimal("4.20"),
 			}
 		],
-	}
+	)
 	doc, expected = refund_mapping.credit_note(
 		refund_of(order, [refund_line(item, 1, "12.10", "2.10")]), invoice, SETTINGS, {"1": "SKU-1"}
 	)
@@ -209,20 +213,17 @@ def test_tax_inclusive_refund_nets_the_tax_out_of_the_rows():
 
 
 def test_shipping_refund_becomes_a_negative_shipping_charge():
-	invoice = {
-		"name": "SINV-3",
-		"customer": "C",
-		"company": "Test Company",
-		"currency": "USD",
-		"items": [{"name": "r1", "item_code": "SKU-1", "qty": 1, "rate": Decimal("20.00")}],
-		"taxes": [
+	invoice = invoice_of(
+		"SINV-3",
+		[{"name": "r1", "item_code": "SKU-1", "qty": 1, "rate": Decimal("20.00")}],
+		[
 			{
 				"account_head": "Freight - TC",
 				"description": "Shipping: Standard",
 				"tax_amount": Decimal("5.00"),
 			}
 		],
-	}
+	)
 	order = order_of([line(1, "20.00", 1)], total="25.00")
 	doc, expected = refund_mapping.credit_note(
 		refund_of(order, [], shipping=[("5.00", "0.00")]), invoice, SETTINGS, {}
@@ -235,14 +236,9 @@ def test_shipping_refund_becomes_a_negative_shipping_charge():
 
 def test_refunding_more_than_invoiced_or_a_discrepancy_is_held():
 	item = line(1, "10.00", 1)
-	invoice = {
-		"name": "SINV-4",
-		"customer": "C",
-		"company": "Test Company",
-		"currency": "USD",
-		"items": [{"name": "r1", "item_code": "SKU-1", "qty": 1, "rate": Decimal("10.00")}],
-		"taxes": [],
-	}
+	invoice = invoice_of(
+		"SINV-4", [{"name": "r1", "item_code": "SKU-1", "qty": 1, "rate": Decimal("10.00")}], []
+	)
 	with pytest.raises(NeedsAttention, match="more of SKU-1"):
 		refund_mapping.credit_note(
 			refund_of(order_of([item]), [refund_line(item, 2, "20.00")]), invoice, SETTINGS, {"1": "SKU-1"}

@@ -1,7 +1,6 @@
 """Bench tests for the event inbox: intake, dedupe under concurrency, retry and dead letter."""
 
 import json
-import threading
 from datetime import timedelta
 
 import frappe
@@ -17,6 +16,7 @@ from erp_connectors.connectors.bench_fixtures import (
 	TEST_SECRET,
 	delete_test_events,
 	ensure_test_account,
+	race,
 	webhook_request,
 )
 from erp_connectors.connectors.sources import InboundEvent
@@ -95,26 +95,13 @@ class TestWebhookIntake(TestSourceCase):
 
 	def test_same_event_from_two_connections_leaves_one_row(self):
 		"""The MariaDB unique index, not a check-then-insert, decides the race."""
-		site = frappe.local.site
-		barrier = threading.Barrier(2)
-		results = []
 
 		def insert_from_own_connection():
-			frappe.init(site=site)
-			frappe.connect()
-			try:
-				frappe.set_user("Guest")
-				barrier.wait()
-				event = InboundEvent(event_id="evt-race", topic="test/event", payload={"id": "evt-race"})
-				results.append(intake.store_event(SOURCE, TEST_ACCOUNT, event, {}))
-			finally:
-				frappe.destroy()
+			frappe.set_user("Guest")
+			event = InboundEvent(event_id="evt-race", topic="test/event", payload={"id": "evt-race"})
+			return intake.store_event(SOURCE, TEST_ACCOUNT, event, {})
 
-		threads = [threading.Thread(target=insert_from_own_connection) for _ in range(2)]
-		for thread in threads:
-			thread.start()
-		for thread in threads:
-			thread.join()
+		results = race(insert_from_own_connection, [(), ()])
 
 		self.assertEqual(sorted(duplicate for _, duplicate in results), [False, True])
 		self.assertEqual(len({name for name, _ in results}), 1)

@@ -1,8 +1,7 @@
-import threading
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from erp_connectors.connectors.bench_fixtures import race
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
 
@@ -27,26 +26,13 @@ class TestConnectorLink(FrappeTestCase):
 		self.assertEqual(frappe.db.count("Connector Link", {"remote_type": "test-order"}), 1)
 
 	def test_racing_workers_bind_once(self):
-		site = frappe.local.site
-		barrier = threading.Barrier(4)
-		results = []
 
 		def bind(target):
-			frappe.init(site=site)
-			frappe.connect()
-			try:
-				barrier.wait()
-				results.append(FrappeGateway().add_link(ACCOUNT, "test-order", "450789469", "User", target))
-				frappe.db.commit()
-			finally:
-				frappe.destroy()
+			bound = FrappeGateway().add_link(ACCOUNT, "test-order", "450789469", "User", target)
+			frappe.db.commit()
+			return bound
 
-		targets = ["Administrator", "Guest", "Administrator", "Guest"]
-		threads = [threading.Thread(target=bind, args=(t,)) for t in targets]
-		for thread in threads:
-			thread.start()
-		for thread in threads:
-			thread.join()
+		results = race(bind, [("Administrator",), ("Guest",), ("Administrator",), ("Guest",)])
 		self.assertEqual(len(results), 4, "every worker got an answer, none crashed")
 		self.assertEqual(len(set(results)), 1, results)
 		self.assertEqual(frappe.db.count("Connector Link", {"remote_type": "test-order"}), 1)
