@@ -21,11 +21,8 @@ after_migrate = [
 ]
 after_install = "erp_connectors.api.setup.ensure_role"
 
-# Frappe answers a webhook body it cannot parse with 500 before our code runs; give our own 400/401.
-after_request = [
-	"erp_connectors.connectors.intake.answer_unparsed_webhook",
-	"erp_connectors.api.envelope.answer_unparsed_request",
-]
+# Frappe answers a body it cannot parse before our code runs; webhooks and the API give their own answers.
+after_request = ["erp_connectors.unparsed_body.answer_unparsed_body"]
 
 STOCK_CHANGED = "erp_connectors.shopify_connector.stock_sync.on_stock_change"
 doc_events = {

@@ -113,24 +113,3 @@ def check_rate_limit() -> dict:
 			{"limit": limit, "retry_after": retry_after},
 		)
 	return headers
-
-
-def answer_unparsed_request(response=None, request=None):
-	"""after_request hook. Frappe parses a JSON body before any method runs: a body that is not JSON
-	gets its 500, one that is not an object its 417. For v1 methods, answer with our envelope (400)."""
-	if response is None or request is None or not request.path.startswith(API_PREFIX):
-		return
-	if response.status_code not in (500, 417) or not request.is_json:
-		return
-	try:
-		body = json.loads(request.get_data(as_text=True))
-	except ValueError:
-		problem = "is not valid JSON"
-	else:
-		if isinstance(body, dict):
-			return  # Frappe had another reason; leave its answer
-		problem = "must be a JSON object"
-	error = ApiError(400, "invalid_request", f"The request body {problem}.", {"field": "body"})
-	response.status_code = 400
-	response.set_data(json.dumps(error.body()))
-	response.headers["Content-Type"] = "application/json"

@@ -67,28 +67,6 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 	return reply(200, "duplicate" if duplicate else "queued", event=name)
 
 
-def answer_unparsed_webhook(response=None, request=None):
-	"""after_request hook. Frappe parses a JSON body before any app code runs and answers one it
-	cannot parse with 500. For our webhook endpoints, answer as the intake does instead: the same
-	checks in the same order (size, account, signature: 401/400, then the body: 400), nothing stored."""
-	if response is None or request is None or response.status_code != 500 or not request.is_json:
-		return
-	from erp_connectors.connectors.registry import binding_for_endpoint
-
-	binding = binding_for_endpoint(request.path)
-	if binding is None:
-		return
-	try:
-		json.loads(request.get_data(as_text=True))
-		return  # the body parses: this 500 is something else, left as it is
-	except ValueError:
-		pass
-	answer = receive(binding.source.name, parse_only=True)
-	response.status_code = answer.status_code
-	response.set_data(answer.get_data())
-	response.headers["Content-Type"] = "application/json"
-
-
 def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 	"""Insert and commit the event. Returns (name, was_duplicate)."""
 	doc = frappe.get_doc(

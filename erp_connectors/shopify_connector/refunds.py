@@ -40,7 +40,6 @@ def import_refund(ctx: SyncContext, refund: dict):
 	lines = {"line_items": [rl.get("line_item") or {} for rl in refund.get("refund_line_items") or []]}
 	items = item_codes(ctx, lines)
 	doc, expected = credit_note(refund, ctx.gateway.get(*invoice), ctx.settings, items)
-	result = order
 	if doc is not None:
 		mapped = -credit_note_total(doc)
 		if mapped != expected:

@@ -93,11 +93,14 @@ def push_store(store_name: str, item_codes: list[str] | None = None, everything:
 		for gid, item in items.items()
 		for location, warehouse in locations.items()
 	}
+	level_filters = {"store": store.name}
+	if item_codes is not None:  # a full reconcile reads every level of the store, no long IN list
+		level_filters["inventory_item"] = ("in", list(items))
 	known = {
 		(row.inventory_item, row.location): row.quantity
 		for row in frappe.get_all(
 			"Shopify Inventory Level",
-			filters={"store": store.name, "inventory_item": ("in", list(items))},
+			filters=level_filters,
 			fields=["inventory_item", "location", "quantity"],
 		)
 	}
@@ -106,7 +109,8 @@ def push_store(store_name: str, item_codes: list[str] | None = None, everything:
 			client_for(store), plan(wanted, known, everything), reference=f"erpnext://{frappe.local.site}"
 		)
 		for (gid, location), quantity in result.pushed.items():
-			save_level(store.name, gid, location, items[gid], locations[location], quantity)
+			exists = (gid, location) in known
+			save_level(store.name, gid, location, items[gid], locations[location], quantity, exists)
 		frappe.db.set_value("Shopify Store", store.name, "stock_pushed_at", now_datetime())
 		frappe.db.commit()
 		return result
@@ -114,28 +118,19 @@ def push_store(store_name: str, item_codes: list[str] | None = None, everything:
 		call_log.flush()
 
 
-def save_level(store, gid, location, item_code, warehouse, quantity):
-	name = frappe.db.get_value(
-		"Shopify Inventory Level", {"store": store, "inventory_item": gid, "location": location}
-	)
+def save_level(store, gid, location, item_code, warehouse, quantity, exists: bool):
+	"""Record what Shopify now holds: one UPDATE for a known level, one INSERT for a new one."""
+	key = {"store": store, "inventory_item": gid, "location": location}
 	values = {
 		"quantity": quantity,
 		"pushed_at": now_datetime(),
 		"item_code": item_code,
 		"warehouse": warehouse,
 	}
-	if name:
-		frappe.db.set_value("Shopify Inventory Level", name, values)
+	if exists:
+		frappe.db.set_value("Shopify Inventory Level", key, values)
 	else:
-		frappe.get_doc(
-			{
-				"doctype": "Shopify Inventory Level",
-				"store": store,
-				"inventory_item": gid,
-				"location": location,
-				**values,
-			}
-		).db_insert()
+		frappe.get_doc({"doctype": "Shopify Inventory Level", **key, **values}).db_insert()
 
 
 def location_gid(location_id: str) -> str:
