@@ -1,10 +1,14 @@
 """Base for fake remote services that speak real HTTP on 127.0.0.1.
 
-A subclass declares routes with `@route(METHOD, pattern)` and enforces its
-service's contract (auth, signatures, pagination, error shapes). Every fake
-can have faults injected ahead of normal handling: a status such as 429 with
-Retry-After or 503, a slow response that outlives the client's timeout, or a
-connection reset.
+A subclass declares routes with `@route(METHOD, pattern)` and names the
+provider's published contract (`contract`, see `testing.contracts`). Every
+request is checked against that contract before a route sees it: one the real
+service would refuse gets the service's own error answer. Every response the
+fake serves is checked too: one the real service could not send is recorded as
+a violation, which fails the test that caused it (pytest) and makes `stop()`
+raise (bench tests). Every fake can have faults injected ahead of normal
+handling: a status such as 429 with Retry-After or 503, a slow response that
+outlives the client's timeout, or a connection reset.
 """
 
 import json
@@ -16,6 +20,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from erp_connectors.testing import contracts
 
 
 @dataclass
@@ -76,8 +82,14 @@ def route(method: str, pattern: str):
 class FakeService:
 	"""Start with `with FakeX() as fake:`; `fake.url` is the base address."""
 
+	# The provider's published contract. A fake of a real provider must name one;
+	# only test doubles of our own HTTP machinery (no provider behind them) may not.
+	contract: contracts.Contract | None = None
+
 	def __init__(self):
 		self.requests: list[Request] = []
+		self.refused: list[tuple[Request, list[str]]] = []  # requests the contract refused
+		self.violations: list[str] = []  # responses the real service could not have sent
 		self._faults: list[Fault] = []
 		self._lock = threading.Lock()
 		self._routes = [
@@ -116,6 +128,10 @@ class FakeService:
 			self._server.shutdown()
 			self._server.server_close()
 			self._server = None
+		if self.violations:
+			raise contracts.ContractViolation(
+				f"{type(self).__name__} served responses its contract forbids: " + "; ".join(self.violations)
+			)
 
 	def __enter__(self):
 		return self.start()
@@ -175,15 +191,39 @@ class FakeService:
 		if fault and fault.kind == "delay":
 			time.sleep(fault.delay)
 		if fault and fault.kind == "status":
+			# An injected outage answers as a load balancer might: not a contract response.
 			response = self.error_response(fault.status, f"Injected {fault.status}")
 			if fault.retry_after is not None:
 				response.headers["Retry-After"] = str(fault.retry_after)
 		else:
-			try:
-				response = self._route(request)
-			except Exception as error:  # a broken fake should fail loudly, not drop the connection
-				response = self.error_response(500, f"Fake crashed: {type(error).__name__}: {error}")
+			response = self._answer(request)
 		self._write(handler, response)
+
+	def _answer(self, request: Request) -> Response:
+		contract = self.contract
+		if contract is not None:
+			problems = contract.check_request(request)
+			contracts.count(contract.provider, "requests")
+			if problems:
+				with self._lock:
+					self.refused.append((request, problems))
+				return contract.refusal(request, problems)
+		try:
+			response = self._route(request)
+		except Exception as error:  # a broken fake should fail loudly, not drop the connection
+			response = self.error_response(500, f"Fake crashed: {type(error).__name__}: {error}")
+			self._violate(f"{request.method} {request.path}: the fake crashed: {error!r}")
+			return response
+		if contract is not None:
+			contracts.count(contract.provider, "responses")
+			for problem in contract.check_response(request, response):
+				self._violate(f"{request.method} {request.path} -> {response.status}: {problem}")
+		return response
+
+	def _violate(self, message: str):
+		with self._lock:
+			self.violations.append(message)
+		contracts.record_violation(f"{type(self).__name__}: {message}")
 
 	def _route(self, request: Request) -> Response:
 		refused = self.authenticate(request)
