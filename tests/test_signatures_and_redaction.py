@@ -51,3 +51,42 @@ def test_redact_removes_secrets_masks_pii_and_keeps_business_data():
 def test_redact_url_hides_query_tokens_and_userinfo():
 	url = "https://key:pw@api.example.com/webhooks?token=abc&carrier=ups"
 	assert redact_url(url) == "https://api.example.com/webhooks?token=***&carrier=ups"
+
+
+def test_redact_masks_people_and_places_in_any_key_style_but_not_product_or_order_names():
+	data = {
+		"name": "#1001",
+		"lineItems": [{"name": "Blue T-shirt", "sku": "TS-B"}],
+		"shippingAddress": {
+			"name": "Jonathan Doe",
+			"company": "Doe Holdings",
+			"firstName": "Jonathan",
+			"address1": "1 Main St",
+			"city": "Springfield",
+			"zip": "12345",
+			"countryCodeV2": "US",
+		},
+		"consignee": {"name1": "Jonathan Doe", "addressHouse": "12a", "postalCode": "53113", "city": "Bonn"},
+		"to_address": {"name": "Ann Smith", "phone_number": "+4915112345678", "house_number": "7"},
+	}
+	out = redact(data)
+	assert out["name"] == "#1001" and out["lineItems"][0]["name"] == "Blue T-shirt"
+	dump = json.dumps(out)
+	for personal in ("Jonathan", "Doe Holdings", "1 Main St", "Springfield", "12345", "12a", "53113", "Bonn"):
+		assert personal not in dump
+	for personal in ("Ann Smith", "+4915112345678"):
+		assert personal not in dump
+	assert out["shippingAddress"]["countryCodeV2"] == "US"
+
+
+def test_redact_drops_card_details_and_label_files():
+	charge = {
+		"payment_method_details": {
+			"card": {"last4": "4242", "exp_year": 2030, "fingerprint": "Xt5EWLLDS7FJjR1c"}
+		},
+		"label": {"b64": "JVBERi0xLjQK" * 100, "fileFormat": "PDF"},
+	}
+	out = redact(charge)
+	dump = json.dumps(out)
+	assert "4242" not in dump and "Xt5EWLLDS7FJjR1c" not in dump and "JVBERi0x" not in dump
+	assert out["label"]["fileFormat"] == "PDF" and out["label"]["b64"].startswith("<removed")

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 import requests
 
 from erp_connectors.connectors.errors import AuthError, PermanentError, RateLimitedError, TransientError
+from erp_connectors.connectors.outbound import GuardedAdapter, HostPolicy
 from erp_connectors.connectors.redaction import redact, redact_url
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
 MAX_LOGGED_BODY = 20_000
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # a label or a bulk file; anything bigger is not what we asked for
 
 
 @dataclass
@@ -65,10 +67,16 @@ class HttpClient:
 		max_retries: int = 2,
 		sleep: Callable[[float], None] = time.sleep,
 		max_inline_wait: float = 10.0,
+		policy: HostPolicy | None = None,
 	):
 		self.base_url = base_url.rstrip("/")
 		self.timeout = timeout
-		self.session = session or requests.Session()
+		self.policy = policy
+		self.session = session or (policy.session() if policy else requests.Session())
+		if policy and session is not None:
+			adapter = GuardedAdapter(policy)
+			self.session.mount("https://", adapter)
+			self.session.mount("http://", adapter)
 		self.budget = budget
 		self.log_call = log_call
 		self.secrets = tuple(s for s in secrets if s)
@@ -107,6 +115,8 @@ class HttpClient:
 		if self.budget is not None:
 			self.budget.acquire(cost)
 		kwargs.setdefault("timeout", self.timeout)
+		# An API answers where it was asked; following a redirect would carry our auth headers along.
+		kwargs.setdefault("allow_redirects", False)
 		started = time.perf_counter()
 		response = None
 		error_text = None
@@ -123,8 +133,31 @@ class HttpClient:
 		self.raise_for_status(response)
 		return response
 
+	def download(self, url: str, max_bytes: int = MAX_DOWNLOAD_BYTES) -> bytes:
+		"""A file the remote links to, at most `max_bytes`; redirects are followed only where the
+		session's policy allows (each hop is checked again)."""
+		response = self.request("GET", url, stream=True, allow_redirects=True)
+		with response:
+			declared = int(response.headers.get("Content-Length") or 0)
+			if declared > max_bytes:
+				raise PermanentError(
+					f"{self.service}: the file is {declared} bytes, over the {max_bytes} limit"
+				)
+			chunks, size = [], 0
+			for chunk in response.iter_content(64 * 1024):
+				size += len(chunk)
+				if size > max_bytes:
+					raise PermanentError(f"{self.service}: the file is over the {max_bytes} byte limit")
+				chunks.append(chunk)
+		return b"".join(chunks)
+
 	def raise_for_status(self, response: requests.Response):
 		status = response.status_code
+		if 300 <= status < 400:
+			target = redact_url(response.headers.get("Location") or "", self.secrets)
+			raise PermanentError(
+				f"{self.service} answered with a redirect to {target!r}; not followed", status=status
+			)
 		if status < 400:
 			return
 		message = self.error_message(response)
@@ -142,7 +175,9 @@ class HttpClient:
 			return
 		request_body = kwargs.get("json", kwargs.get("data"))
 		response_body = None
-		if response is not None:
+		if response is not None and kwargs.get("stream"):
+			response_body = f"<{response.headers.get('Content-Type') or 'file'} not logged>"
+		elif response is not None:
 			try:
 				response_body = response.json()
 			except ValueError:

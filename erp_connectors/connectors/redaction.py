@@ -15,30 +15,50 @@ SECRET_KEY_PARTS = (
 	"hmac",
 	"cookie",
 	"client_secret",
-	"card",
 	"cvc",
 )
+# Compared with the key lower-cased and without "_" or "-", so first_name, firstName and
+# first-name are one key.
 PII_KEYS = {
 	"email",
-	"contact_email",
-	"customer_email",
-	"receipt_email",
+	"contactemail",
+	"customeremail",
+	"receiptemail",
+	"emailaddress",
 	"phone",
-	"first_name",
-	"last_name",
+	"phonenumber",
+	"mobile",
+	"firstname",
+	"lastname",
+	"fullname",
 	"address1",
 	"address2",
-	"address_line_1",
-	"address_line_2",
+	"addressline1",
+	"addressline2",
+	"street",
 	"street1",
 	"street2",
 	"addressstreet",
+	"addresshouse",
+	"housenumber",
 	"name1",
 	"name2",
-	"company_name",
+	"name3",
+	"companyname",
 	"line1",
 	"line2",
+	"city",
+	"zip",
+	"postalcode",
+	"postcode",
+	"taxid",
+	"vatnumber",
 }
+# "name" and "company" are personal only where they sit beside an address or contact detail
+# (an order's name "#1001" or a product's name stays readable).
+CONTACT_NAME_KEYS = {"name", "company", "contactname", "attention"}
+# Card details and label files (which print the address) are dropped whole.
+DROPPED_KEYS = {"card", "b64", "labeldata", "label_data", "labelbytes", "zpl"}
 REDACTED = "***"
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
@@ -46,6 +66,17 @@ _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za
 def is_secret_key(key: str) -> bool:
 	lowered = str(key).lower()
 	return any(part in lowered for part in SECRET_KEY_PARTS)
+
+
+def _plain_key(key) -> str:
+	return str(key).lower().replace("_", "").replace("-", "")
+
+
+def _dropped(value):
+	if value in (None, ""):
+		return value
+	size = len(value) if isinstance(value, str | bytes) else None
+	return f"<removed{f': {size} characters' if size is not None else ''}>"
 
 
 def mask(value):
@@ -64,11 +95,17 @@ def redact(data, secrets: tuple[str, ...] = ()):
 	anywhere, even inside free text or a URL.
 	"""
 	if isinstance(data, dict):
+		contact = any(_plain_key(key) in PII_KEYS for key in data)
 		out = {}
 		for key, value in data.items():
-			if is_secret_key(key) and not isinstance(value, dict | list):
+			plain = _plain_key(key)
+			if plain in DROPPED_KEYS or str(key).lower() in DROPPED_KEYS:
+				out[key] = _dropped(value)
+			elif is_secret_key(key) and not isinstance(value, dict | list):
 				out[key] = REDACTED if value not in (None, "") else value
-			elif str(key).lower() in PII_KEYS and not isinstance(value, dict | list):
+			elif (plain in PII_KEYS or (contact and plain in CONTACT_NAME_KEYS)) and not isinstance(
+				value, dict | list
+			):
 				out[key] = mask(value)
 			else:
 				out[key] = redact(value, secrets)
