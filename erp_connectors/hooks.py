@@ -21,8 +21,14 @@ after_migrate = [
 ]
 after_install = "erp_connectors.api.setup.ensure_role"
 
-# Frappe answers a body it cannot parse before our code runs; webhooks and the API give their own answers.
-after_request = ["erp_connectors.unparsed_body.answer_unparsed_body"]
+# A webhook body over the limit is refused before any of our work runs.
+before_request = ["erp_connectors.connectors.webhook_guards.refuse_oversized_body"]
+# Frappe answers a body it cannot parse before our code runs; webhooks and the API give their own
+# answers. Then any server error left on a webhook path becomes a 503 with Retry-After.
+after_request = [
+	"erp_connectors.unparsed_body.answer_unparsed_body",
+	"erp_connectors.connectors.webhook_guards.unavailable_instead_of_server_error",
+]
 
 STOCK_CHANGED = "erp_connectors.shopify_connector.stock_sync.on_stock_change"
 doc_events = {
@@ -53,7 +59,10 @@ scheduler_events = {
 		"erp_connectors.shopify_connector.stock_sync.reconcile_all",
 		"erp_connectors.shopify_connector.catalog_sync.push_all_prices",
 	],
-	"daily": ["erp_connectors.shopify_connector.stock_sync.reconcile_daily"],
+	"daily": [
+		"erp_connectors.shopify_connector.stock_sync.reconcile_daily",
+		"erp_connectors.connectors.processing.clear_old_payloads",
+	],
 }
 
 # Log Settings clears these after the given number of days (configurable in Desk).

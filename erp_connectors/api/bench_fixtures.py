@@ -66,6 +66,10 @@ def ensure_data() -> dict[str, str]:
 			if sku == SKUS[2]:
 				item["barcodes"] = [{"barcode": BARCODE, "barcode_type": "EAN"}]
 			frappe.get_doc(item).insert(ignore_permissions=True)
+	# An order at a rate the list lacks would otherwise add that rate to the list (ERPNext's default),
+	# and SKUS[2] must stay without a price.
+	frappe.db.set_single_value("Stock Settings", "auto_insert_price_list_rate_if_missing", 0)
+	frappe.db.delete("Item Price", {"item_code": SKUS[2]})
 	set_price(SKUS[0], 10.0)
 	set_price(SKUS[1], 20.0)
 	set_price(SKUS[0], 8.0, customer=CUSTOMER)

@@ -56,23 +56,39 @@ def list_changes(cursor=None, limit=None, kinds=None) -> dict:
 
 def _page(kind: str, after: Position | None, count: int, readable: list[str]) -> list[tuple[Position, dict]]:
 	doctype, fields = SOURCES[kind]
-	# Deleted Documents are readable by System Managers only: list them unrestricted, but only of
-	# the doctypes this user may read.
-	read = frappe.get_all if kind == "deleted" else frappe.get_list
-	scope = {"deleted_doctype": ("in", readable)} if kind == "deleted" else {}
 	rank = KINDS.index(kind)
-	queries = []
+	if kind != "deleted":
+		rows = _rows(frappe.get_list, doctype, fields, _keyset(after, rank), {}, count)
+		return [_entry(kind, rank, row, fields) for row in rows]
+	# Deleted Documents are readable by System Managers only: list them unrestricted, but only of
+	# doctypes this user may read, and only those the user's permissions would have let them read
+	# before deletion (checked on the document as it was). Reading on past hidden ones keeps the
+	# page full, so `has_more` stays exact.
+	entries, scope = [], {"deleted_doctype": ("in", readable)}
+	position = after
+	while len(entries) < count:
+		rows = _rows(frappe.get_all, doctype, [*fields, "data"], _keyset(position, rank), scope, count)
+		for row in rows:
+			if _was_readable(row):
+				entries.append(_entry(kind, rank, row, fields))
+		if len(rows) < count:
+			break
+		position = Position(rows[-1].modified, rank, rows[-1].name)
+	return entries[:count]
+
+
+def _keyset(after: Position | None, rank: int) -> list[dict]:
+	"""Filters, tried in order, for the rows of kind `rank` that come after `after` in the feed."""
 	if after is None:
-		queries.append({})
-	elif rank < after.kind_rank:
-		queries.append({"modified": (">", after.modified)})
-	elif rank == after.kind_rank:
-		queries += [
-			{"modified": after.modified, "name": (">", after.name)},
-			{"modified": (">", after.modified)},
-		]
-	else:
-		queries.append({"modified": (">=", after.modified)})
+		return [{}]
+	if rank < after.kind_rank:
+		return [{"modified": (">", after.modified)}]
+	if rank == after.kind_rank:
+		return [{"modified": after.modified, "name": (">", after.name)}, {"modified": (">", after.modified)}]
+	return [{"modified": (">=", after.modified)}]
+
+
+def _rows(read, doctype: str, fields: list[str], queries: list[dict], scope: dict, count: int) -> list:
 	rows = []
 	for filters in queries:
 		rows += read(
@@ -80,13 +96,22 @@ def _page(kind: str, after: Position | None, count: int, readable: list[str]) ->
 			filters={**filters, **scope},
 			fields=[*fields, "modified"],
 			order_by="modified asc, name asc",
-			limit_page_length=count,
+			limit_page_length=count - len(rows),
 		)
 		if len(rows) >= count:
 			break
-	entries = []
-	for row in rows[:count]:
-		data = {field: row.get(field) for field in fields if field != "name"}
-		change = {"kind": kind, "name": row.name, "modified": row.modified.isoformat(), "data": data}
-		entries.append((Position(row.modified, rank, row.name), change))
-	return entries
+	return rows[:count]
+
+
+def _entry(kind: str, rank: int, row, fields: list[str]) -> tuple[Position, dict]:
+	data = {field: row.get(field) for field in fields if field != "name"}
+	change = {"kind": kind, "name": row.name, "modified": row.modified.isoformat(), "data": data}
+	return Position(row.modified, rank, row.name), change
+
+
+def _was_readable(row) -> bool:
+	try:
+		document = frappe.get_doc(frappe.parse_json(row.data))
+	except Exception:
+		return False  # a record we cannot rebuild is not shown: we cannot tell who could read it
+	return bool(frappe.has_permission(row.deleted_doctype, "read", doc=document))

@@ -7,6 +7,7 @@ A handler returns (body, status) or a body; errors become
 import functools
 import json
 import time
+import traceback
 
 import frappe
 from frappe.utils import strip_html
@@ -55,7 +56,8 @@ def api_method(handler):
 			)
 		except Exception:
 			frappe.db.rollback()
-			log = frappe.log_error(title=f"Connector API {handler.__name__}")
+			# The traceback without its frames' local variables: those may hold credentials.
+			log = frappe.log_error(title=f"Connector API {handler.__name__}", message=traceback.format_exc())
 			body = ApiError(
 				500,
 				"internal_error",
@@ -84,6 +86,12 @@ def _messages():
 			yield entry
 
 
+def charge_rate_limit(units: int):
+	"""Work that fans out (one call per carrier) costs the caller more than one request."""
+	if units > 0:
+		check_rate_limit(units)
+
+
 def refuse_repeated_parameters():
 	"""Frappe keeps the first of `?limit=1&limit=2`; a client sending both has a bug worth naming."""
 	request = getattr(frappe.local, "request", None)
@@ -92,15 +100,15 @@ def refuse_repeated_parameters():
 			raise invalid(name, "is given more than once")
 
 
-def check_rate_limit() -> dict:
+def check_rate_limit(units: int = 1) -> dict:
 	"""A fixed one-minute window per user (each API key is one user), shared through Redis."""
 	from erp_connectors.connectors.settings import api_rate_limit
 
 	limit = api_rate_limit()
 	window = int(time.time() // 60)
 	key = frappe.cache.make_key(f"erp_connectors:api:{frappe.session.user}:{window}")
-	count = frappe.cache.incr(key)
-	if count == 1:
+	count = frappe.cache.incr(key, units)
+	if count == units:
 		frappe.cache.expire(key, 120)
 	remaining = max(0, limit - count)
 	headers = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining)}

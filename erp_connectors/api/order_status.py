@@ -7,13 +7,11 @@ from erp_connectors.api.contract import ApiError, required_str
 
 def get_order_status(order) -> dict:
 	order = required_str(order, "order")
-	if not frappe.db.exists("Sales Order", order):
-		raise ApiError(404, "not_found", f"No Sales Order {order}.", {"field": "order"})
-	if not frappe.has_permission("Sales Order", "read", order):
-		raise ApiError(403, "permission_denied", f"Not permitted to read Sales Order {order}.")
-	so = frappe.db.get_value(
+	# One read through the user's permissions: an order that does not exist and one this user
+	# may not read answer the same, so the API tells nobody which orders exist.
+	found = _readable(
 		"Sales Order",
-		order,
+		{"name": order},
 		[
 			"name",
 			"status",
@@ -27,40 +25,30 @@ def get_order_status(order) -> dict:
 			"per_delivered",
 			"per_billed",
 		],
-		as_dict=True,
 	)
+	if not found:
+		raise ApiError(404, "not_found", f"No Sales Order {order} that you may read.", {"field": "order"})
+	so = found[0]
+	restricted: list[str] = []
 	invoices = _parents(
 		"Sales Invoice Item",
-		"sales_order",
-		[order],
+		{"sales_order": order},
 		"Sales Invoice",
 		["name", "status", "posting_date", "due_date", "grand_total", "outstanding_amount"],
+		restricted,
 	)
-	payments = _parents(
-		"Payment Entry Reference",
-		"reference_name",
-		[order] + [i["name"] for i in invoices],
-		"Payment Entry",
-		[
-			"name",
-			"posting_date",
-			"paid_amount",
-			"paid_to_account_currency",
-			"mode_of_payment",
-			"reference_no",
-		],
-	)
+	paid = [("Sales Order", order)] + [("Sales Invoice", i["name"]) for i in invoices]
+	payments = _payments(paid, restricted)
 	deliveries = _parents(
 		"Delivery Note Item",
-		"against_sales_order",
-		[order],
+		{"against_sales_order": order},
 		"Delivery Note",
 		["name", "status", "posting_date"],
+		restricted,
 	)
 	shipments = _parents(
 		"Shipment Delivery Note",
-		"delivery_note",
-		[d["name"] for d in deliveries],
+		{"delivery_note": ("in", [d["name"] for d in deliveries])} if deliveries else None,
 		"Shipment",
 		[
 			"name",
@@ -72,6 +60,7 @@ def get_order_status(order) -> dict:
 			"tracking_url",
 			"shipment_amount",
 		],
+		restricted,
 	)
 	return {
 		"order": so.name,
@@ -90,19 +79,62 @@ def get_order_status(order) -> dict:
 		"payments": payments,
 		"deliveries": deliveries,
 		"shipments": shipments,
+		"restricted": restricted,
 	}
 
 
-def _parents(child: str, link_field: str, values: list[str], parent: str, fields: list[str]) -> list[dict]:
-	"""Submitted `parent` documents having a `child` row whose `link_field` is one of `values`."""
-	if not values:
+def _payments(references: list[tuple[str, str]], restricted: list[str]) -> list[dict]:
+	rows = _parents(
+		"Payment Entry Reference",
+		{
+			"reference_doctype": ("in", sorted({doctype for doctype, _ in references})),
+			"reference_name": ("in", [name for _, name in references]),
+		},
+		"Payment Entry",
+		[
+			"name",
+			"posting_date",
+			"paid_amount",
+			"paid_to_account_currency",
+			"mode_of_payment",
+			"reference_no",
+		],
+		restricted,
+	)
+	wanted = set(references)
+	names = {
+		row.parent
+		for row in frappe.get_all(
+			"Payment Entry Reference",
+			filters={"parent": ("in", [r["name"] for r in rows] or [""])},
+			fields=["parent", "reference_doctype", "reference_name"],
+		)
+		if (row.reference_doctype, row.reference_name) in wanted
+	}
+	return [row for row in rows if row["name"] in names]
+
+
+def _parents(
+	child: str, child_filters: dict | None, parent: str, fields: list[str], restricted: list[str]
+) -> list[dict]:
+	"""Submitted `parent` documents with a `child` row matching `child_filters`, as far as this user
+	may read them. A doctype the user may not read at all is named in `restricted`, not hidden."""
+	if child_filters is None:
+		return []
+	if not frappe.has_permission(parent, "read"):
+		restricted.append(parent)
 		return []
 	names = frappe.get_all(
-		child, filters={link_field: ("in", values), "parenttype": parent}, pluck="parent", distinct=True
+		child, filters={**child_filters, "parenttype": parent}, pluck="parent", distinct=True
 	)
 	if not names:
 		return []
-	rows = frappe.get_all(
-		parent, filters={"name": ("in", names), "docstatus": 1}, fields=fields, order_by="creation asc"
+	return _readable(parent, {"name": ("in", names), "docstatus": 1}, fields)
+
+
+def _readable(doctype: str, filters: dict, fields: list[str]) -> list[dict]:
+	"""Rows through the user's role and user permissions (frappe.get_list), oldest first."""
+	rows = frappe.get_list(
+		doctype, filters=filters, fields=fields, order_by="creation asc", limit_page_length=0
 	)
-	return [dict(row) for row in rows]
+	return [frappe._dict(row) for row in rows]

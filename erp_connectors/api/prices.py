@@ -3,8 +3,8 @@
 import frappe
 from frappe.utils import getdate, nowdate
 
-from erp_connectors.api.contract import ApiError, item_list, optional_str, unacceptable, unknown
-from erp_connectors.api.items import resolve
+from erp_connectors.api.contract import ApiError, item_list, optional_str, unacceptable
+from erp_connectors.api.items import readable_record, resolve
 
 
 def get_prices(items, price_list=None, customer=None, customer_group=None) -> dict:
@@ -15,23 +15,16 @@ def get_prices(items, price_list=None, customer=None, customer_group=None) -> di
 	if not frappe.has_permission("Item Price", "read"):
 		raise ApiError(403, "permission_denied", "Reading prices needs read permission on Item Price.")
 	if customer:
-		if not frappe.db.exists("Customer", customer):
-			raise unknown("customer", f"no customer named {customer!r}")
-		values = frappe.db.get_value(
-			"Customer", customer, ["default_price_list", "customer_group"], as_dict=True
-		)
+		values = readable_record("Customer", customer, ["default_price_list", "customer_group"], "customer")
 		customer_group = customer_group or values.customer_group
 		price_list = price_list or values.default_price_list
 	if customer_group:
-		if not frappe.db.exists("Customer Group", customer_group):
-			raise unknown("customer_group", f"no customer group named {customer_group!r}")
-		price_list = price_list or frappe.db.get_value("Customer Group", customer_group, "default_price_list")
+		values = readable_record("Customer Group", customer_group, ["default_price_list"], "customer_group")
+		price_list = price_list or values.default_price_list
 	price_list = price_list or frappe.db.get_single_value("Selling Settings", "selling_price_list")
-	list_values = frappe.db.get_value(
-		"Price List", price_list or "", ["enabled", "selling", "currency"], as_dict=True
+	list_values = readable_record(
+		"Price List", price_list or "", ["enabled", "selling", "currency"], "price_list"
 	)
-	if not list_values:
-		raise unknown("price_list", f"no price list named {price_list!r}")
 	if not list_values.enabled or not list_values.selling:
 		raise unacceptable("price_list", f"{price_list} is not an enabled selling price list")
 

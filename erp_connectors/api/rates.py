@@ -11,8 +11,9 @@ from erp_connectors.api.contract import (
 	positive_decimal,
 	required_str,
 	unacceptable,
-	unknown,
 )
+from erp_connectors.api.envelope import charge_rate_limit
+from erp_connectors.api.items import readable_record
 from erp_connectors.shipping_connector import sync
 from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
 from erp_connectors.shipping_connector.shipment_actions import _address, carrier_for, enabled_accounts
@@ -23,10 +24,10 @@ DIMENSION_UNITS = ("cm", "in")
 
 
 def get_shipping_rates(to_address, parcels, from_address=None, company=None) -> dict:
-	"""A quote reads no document and creates none, so the API role alone allows it."""
+	"""Quotes from the company's carrier accounts, for a company this user may read. Each carrier
+	asked counts against the caller's rate limit, as one request of its own would."""
 	company = optional_str(company, "company") or frappe.defaults.get_user_default("Company")
-	if not company or not frappe.db.exists("Company", company):
-		raise unknown("company", f"no company named {company!r}")
+	readable_record("Company", company or "", ["name"], "company")
 	destination = address_from(to_address, "to_address")
 	origin = (
 		address_from(from_address, "from_address") if from_address is not None else company_address(company)
@@ -42,6 +43,7 @@ def get_shipping_rates(to_address, parcels, from_address=None, company=None) -> 
 		raise ApiError(
 			422, "no_carrier_account", f"No enabled Carrier Account for {company}.", {"field": "company"}
 		)
+	charge_rate_limit(len(accounts) - 1)
 	return sync.get_rates(shipment, [carrier_for(account) for account in accounts]).to_dict()
 
 

@@ -16,7 +16,9 @@ def get_stock(items, warehouses=None) -> dict:
 			403, "permission_denied", "Reading stock needs read permission on Bin (e.g. Stock User)."
 		)
 	if only:
-		known = set(frappe.get_all("Warehouse", filters={"name": ("in", only)}, pluck="name"))
+		known = set(
+			frappe.get_list("Warehouse", filters={"name": ("in", only)}, pluck="name", limit_page_length=0)
+		)
 		for index, warehouse in enumerate(only):
 			if warehouse not in known:
 				raise unknown(f"warehouses[{index}]", f"no warehouse named {warehouse!r}")

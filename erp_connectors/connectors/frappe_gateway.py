@@ -6,6 +6,25 @@ import frappe
 
 from erp_connectors.connectors.gateway import AccountRef
 
+# Desk shows these as escaped text; every other field type may be rendered as HTML.
+_SHOWN_AS_TEXT = ("Code", "Attach", "Attach Image", "Barcode")
+
+
+def clean_values(doctype: str, values: dict) -> dict:
+	"""Remote text written without a document save (db_insert, db.set_value) skips Frappe's own
+	sanitiser; this applies it. Unlike the save path it also cleans text that parses as JSON."""
+	from frappe.utils.html_utils import sanitize_html
+
+	meta = frappe.get_meta(doctype)
+	cleaned = {}
+	for key, value in values.items():
+		if isinstance(value, str) and ("<" in value or ">" in value):
+			field = meta.get_field(key)
+			if field is None or field.fieldtype not in _SHOWN_AS_TEXT:
+				value = sanitize_html(value, always_sanitize=True)
+		cleaned[key] = value
+	return cleaned
+
 
 class FrappeGateway:
 	def find_link(
@@ -76,7 +95,7 @@ class FrappeGateway:
 		document.cancel()
 
 	def set_value(self, doctype: str, name: str, values: dict) -> None:
-		frappe.db.set_value(doctype, name, values)
+		frappe.db.set_value(doctype, name, clean_values(doctype, values))
 
 	def comment(self, doctype: str, name: str, text: str) -> None:
 		frappe.get_doc(doctype, name).add_comment("Comment", text)

@@ -13,6 +13,7 @@ from frappe.utils.password import get_decrypted_password
 from werkzeug.wrappers import Response
 
 from erp_connectors.connectors.errors import SignatureError
+from erp_connectors.connectors.frappe_gateway import clean_values
 from erp_connectors.connectors.redaction import redact
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.settings import max_body_bytes
@@ -37,7 +38,9 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 	query = dict(request.args)
 	account = source.account_name(headers, query)
 	if not account or not frappe.db.exists(source.account_doctype, account):
-		return reply(404, f"Unknown {source.account_doctype}")
+		# The same answer as a bad signature, after the same work, so account names can't be probed.
+		_verify_quietly(source, body, headers, query, [frappe.generate_hash()])
+		return reply(source.signature_rejected_status, "Signature rejected")
 
 	if source.account_fields:
 		values = frappe.db.get_value(
@@ -48,10 +51,8 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 		get_decrypted_password(source.account_doctype, account, field, raise_exception=False)
 		for field in source.secret_fields
 	]
-	try:
-		source.verify(body, headers, query, [s for s in secrets if s])
-	except SignatureError as error:
-		return reply(source.signature_rejected_status, f"Signature rejected: {error}")
+	if not _verify_quietly(source, body, headers, query, [s for s in secrets if s]):
+		return reply(source.signature_rejected_status, "Signature rejected")
 	try:
 		event = source.parse(body, headers)
 	except ValueError as error:
@@ -67,11 +68,21 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 	return reply(200, "duplicate" if duplicate else "queued", event=name)
 
 
+def _verify_quietly(source, body: bytes, headers: dict, query: dict, secrets: list[str]) -> bool:
+	"""Why a signature failed (no secret configured, stale timestamp, wrong mode) is for our logs
+	at most, never for the sender."""
+	try:
+		source.verify(body, headers, query, secrets)
+	except SignatureError:
+		return False
+	return True
+
+
 def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 	"""Insert and commit the event. Returns (name, was_duplicate)."""
-	doc = frappe.get_doc(
+	values = clean_values(
+		"Connector Event",
 		{
-			"doctype": "Connector Event",
 			"source": source.name,
 			"account_doctype": source.account_doctype,
 			"account": account,
@@ -82,8 +93,9 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 			"status": "Queued",
 			"payload": json.dumps(event.payload),
 			"headers": json.dumps(redact(headers), indent=1),
-		}
+		},
 	)
+	doc = frappe.get_doc({"doctype": "Connector Event", **values})
 	# A plain row insert: the event is our own record, so skip document hooks and list
 	# notifications; this path runs inside the remote's delivery timeout.
 	doc.set_new_name()
@@ -95,7 +107,7 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 		frappe.local.message_log = []
 		existing = frappe.db.get_value(
 			"Connector Event",
-			{"source": source.name, "account": account, "remote_event_id": str(event.event_id)},
+			{"source": source.name, "account": account, "remote_event_id": values["remote_event_id"]},
 		)
 		return existing, True
 	frappe.db.commit()

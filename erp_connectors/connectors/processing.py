@@ -8,6 +8,7 @@ rescues events whose enqueue was lost or whose worker died.
 """
 
 import json
+import threading
 import time
 import traceback
 import zlib
@@ -18,11 +19,16 @@ from frappe.utils.background_jobs import is_job_enqueued
 
 from erp_connectors.connectors import call_log
 from erp_connectors.connectors.errors import AlreadyDone, NeedsAttention, TransientError
+from erp_connectors.connectors.frappe_gateway import clean_values
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.retry import decide
-from erp_connectors.connectors.settings import retry_policy, run_as_user
+from erp_connectors.connectors.settings import keep_event_payloads_days, retry_policy, run_as_user
 
 STALE_QUEUED_MINUTES = 2
+# A worker holds a lease on the event it runs, renewed while it runs; an event in Processing
+# whose lease has lapsed lost its worker (killed, out of memory) and is rescued by the sweep.
+LEASE_SECONDS = 45
+# Without Redis the lease can't be read; then only this long in Processing means a dead worker.
 STALE_PROCESSING_MINUTES = 30
 SWEEP_BATCH = 500
 RETRYABLE_STATES = ("Queued", "Failed")
@@ -89,6 +95,54 @@ def claim(event_name: str) -> bool:
 def process_event(event_name: str):
 	if not claim(event_name):
 		return
+	with Lease(event_name):
+		_run_claimed(event_name)
+
+
+class Lease:
+	"""A Redis key that lives while this worker runs the event: a thread renews it; if the process
+	dies, the key expires within LEASE_SECONDS and the sweep knows the event was abandoned."""
+
+	def __init__(self, event_name: str):
+		self.key = lease_key(event_name)
+		self.redis = frappe.cache
+		self.stopped = threading.Event()
+
+	def __enter__(self):
+		self._renew()
+		threading.Thread(target=self._keep, daemon=True).start()
+		return self
+
+	def __exit__(self, *exc):
+		self.stopped.set()
+		try:
+			self.redis.delete(self.key)
+		except Exception:
+			pass  # it expires by itself
+
+	def _keep(self):
+		while not self.stopped.wait(LEASE_SECONDS / 3):
+			self._renew()
+
+	def _renew(self):
+		try:
+			self.redis.set(self.key, "1", ex=LEASE_SECONDS)
+		except Exception:
+			pass  # Redis away: the sweep falls back to STALE_PROCESSING_MINUTES
+
+
+def lease_key(event_name: str) -> str:
+	return frappe.cache.make_key(f"connector_event_lease:{event_name}")
+
+
+def lease_lapsed(event_name: str) -> bool:
+	try:
+		return frappe.cache.get(lease_key(event_name)) is None  # the raw key: make_key was applied
+	except Exception:
+		return False  # unknown: leave it to STALE_PROCESSING_MINUTES
+
+
+def _run_claimed(event_name: str):
 	frappe.set_user(run_as_user())
 	event = frappe.get_doc("Connector Event", event_name)
 	attempt = (event.attempts or 0) + 1
@@ -158,6 +212,7 @@ def as_connector_error(error: BaseException) -> BaseException:
 
 
 def _update(event_name: str, **values):
+	values = clean_values("Connector Event", values)
 	frappe.db.set_value("Connector Event", event_name, values, update_modified=True)
 	frappe.db.commit()
 
@@ -197,16 +252,30 @@ def sweep():
 		if not is_job_enqueued(job_id(name)):
 			enqueue_event(name)
 
-	crashed = frappe.get_all(
+	processing = frappe.get_all(
 		"Connector Event",
-		filters={
-			"status": "Processing",
-			"modified": ("<", add_to_date(now, minutes=-STALE_PROCESSING_MINUTES)),
-		},
-		pluck="name",
+		filters={"status": "Processing", "modified": ("<", add_to_date(now, seconds=-LEASE_SECONDS))},
+		fields=["name", "modified"],
 		limit=SWEEP_BATCH,
 	)
+	give_up = add_to_date(now, minutes=-STALE_PROCESSING_MINUTES)
+	crashed = [row.name for row in processing if row.modified < give_up or lease_lapsed(row.name)]
 	for name in crashed:
 		attempt = (frappe.db.get_value("Connector Event", name, "attempts") or 0) + 1
 		record_failure(name, attempt, TransientError("The worker stopped while processing this event"))
 	return {"due": len(due), "requeued": len(stale_queued), "crashed": len(crashed)}
+
+
+def clear_old_payloads():
+	"""Daily: processed events past the retention period keep their id and status, not their data."""
+	days = keep_event_payloads_days()
+	if not days:
+		return 0
+	frappe.db.sql(
+		"""update `tabConnector Event` set payload='{}', headers='{}', payload_cleared=1
+		where status='Processed' and payload_cleared=0 and received_at < %s""",
+		add_to_date(now_datetime(), days=-days),
+	)
+	cleared = frappe.db._cursor.rowcount
+	frappe.db.commit()
+	return cleared

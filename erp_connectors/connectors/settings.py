@@ -35,3 +35,8 @@ def run_as_user() -> str:
 def api_rate_limit() -> int:
 	"""Requests per minute per API key (user) on the v1 API."""
 	return int(get_settings().api_rate_limit_per_minute or 600)
+
+
+def keep_event_payloads_days() -> int:
+	value = get_settings().keep_event_payloads_days
+	return 90 if value is None else int(value)

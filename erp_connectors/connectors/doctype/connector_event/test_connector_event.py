@@ -89,8 +89,8 @@ class TestWebhookIntake(TestSourceCase):
 		self.assertEqual(events(), [])
 
 	def test_unknown_account_is_rejected(self):
-		status, _ = self.receive({"id": "evt-who"}, account="nobody@example.com")
-		self.assertEqual(status, 404)
+		status, body = self.receive({"id": "evt-who"}, account="nobody@example.com")
+		self.assertEqual((status, body), (401, {"message": "Signature rejected"}))
 		self.assertEqual(events(), [])
 
 	def test_same_event_from_two_connections_leaves_one_row(self):

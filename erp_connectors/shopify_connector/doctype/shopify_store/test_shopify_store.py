@@ -225,7 +225,8 @@ class TestShopifyWebhookRejections(FrappeTestCase):
 	def test_unknown_shop_domain_is_rejected(self):
 		body = json.dumps(sample_order(1)).encode()
 		response = post(body, signed_headers(body, shop="stranger.myshopify.com"))
-		self.assertEqual(response.status_code, 404)
+		# Answered as a bad signature is: nobody learns which shops are configured.
+		self.assertEqual((response.status_code, response.json), (401, {"message": "Signature rejected"}))
 		self.assertEqual(frappe.db.count("Connector Event", {"account": "stranger.myshopify.com"}), 0)
 
 	def test_endpoint_only_accepts_post(self):

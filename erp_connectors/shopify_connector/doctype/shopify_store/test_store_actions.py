@@ -25,6 +25,7 @@ class TestStoreActions(FrappeTestCase):
 	def test_connection_names_the_shop_and_logs_the_call(self):
 		frappe.db.delete("Connector Call Log", {"account": SHOP})
 		shop = store_actions.test_connection(SHOP)
+		frappe.db.commit()  # as the request's end would: the log follows the action's transaction
 		self.assertEqual(shop["myshopifyDomain"], SHOP)
 		(log,) = frappe.get_all(
 			"Connector Call Log", filters={"account": SHOP}, fields=["status_code", "url"]

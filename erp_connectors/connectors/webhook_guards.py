@@ -1,0 +1,51 @@
+"""Request hooks around the webhook endpoints, for what happens outside our endpoint function.
+
+- before_request: a body declared larger than the source's limit is refused (413) before the
+  account lookup, the rate limiter or anything of ours runs. Frappe itself has already read the
+  body by then (up to its own 25 MB cap), so the proxy's `client_max_body_size` for these paths is
+  what keeps large bodies off the server; the README shows the nginx lines.
+- after_request: any 5xx on a webhook path becomes 503 with Retry-After and no internals (Redis or
+  the database down, say). Nothing was acknowledged, so the sender retries, and nothing of the
+  server's insides reaches a guest.
+"""
+
+import json
+
+import frappe
+from werkzeug.exceptions import HTTPException
+
+from erp_connectors.connectors.intake import reply
+from erp_connectors.connectors.registry import binding_for_endpoint
+from erp_connectors.connectors.settings import max_body_bytes
+
+RETRY_AFTER_SECONDS = 30
+
+
+def refuse_oversized_body():
+	request = getattr(frappe.local, "request", None)
+	if request is None or request.method != "POST" or not request.path.startswith("/api/method/"):
+		return
+	binding = binding_for_endpoint(request.path)
+	if binding is None:
+		return
+	limit = max_body_bytes(binding.source.max_body_bytes)
+	if (request.content_length or 0) > limit:
+		raise HTTPException(response=reply(413, f"Body larger than {limit} bytes"))
+
+
+def unavailable_instead_of_server_error(response=None, request=None):
+	if response is None or request is None or response.status_code < 500:
+		return
+	try:
+		is_webhook = binding_for_endpoint(request.path) is not None
+	except Exception:
+		# The hooks themselves may be out of reach (Redis down): judge by the path alone.
+		is_webhook = request.path.startswith("/api/method/erp_connectors.") and request.path.endswith(
+			".webhook"
+		)
+	if not is_webhook:
+		return
+	response.status_code = 503
+	response.set_data(json.dumps({"message": "Temporarily unavailable; nothing was stored. Retry later."}))
+	response.headers["Content-Type"] = "application/json"
+	response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
