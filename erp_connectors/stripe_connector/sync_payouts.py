@@ -26,7 +26,7 @@ from erp_connectors.stripe_connector.sync_refunds import sync_refund
 CHARGE_TYPES = ("charge", "payment")
 REFUND_TYPES = ("refund", "payment_refund")
 DISPUTE_CATEGORIES = ("dispute", "dispute_reversal")
-FEE_TYPES = ("stripe_fee", "tax", "stripe_fx_fee")
+FEE_TYPES = ("stripe_fee", "tax_fee", "stripe_fx_fee")
 
 
 def sync_payout(ctx: SyncContext, payout_id: str):

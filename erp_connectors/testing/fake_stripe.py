@@ -1,15 +1,16 @@
 """A fake Stripe API on 127.0.0.1 that the real `stripe` SDK talks to over HTTP.
 
-It enforces the contract our client relies on: the secret key (Bearer or Basic),
-form-encoded bodies in bracket notation, Idempotency-Key replay of the first
-response (and `idempotency_error` for the same key with other parameters),
-cursor pagination (`limit`, `starting_after`, `has_more`, newest first), and
-Stripe's error shape `{"error": {type, code, message, param}}`. Faults: 429
-`lock_timeout`/`rate_limit` and 5xx via `inject_error`, plus `lose_response`,
-which runs and stores a request and then resets the connection, as when a reply
-is lost on the way back. Objects start as the real fixtures (stripe/openapi
-fixtures3); `fake_stripe_activity` changes them as Stripe would (payments, refunds,
-disputes, payouts) and `signed_event` signs the events exactly as Stripe does.
+Every request and response is checked against Stripe's published contract as the official SDK
+carries it (`contracts.stripe_contract`): an unknown endpoint is Stripe's 404, an unknown, missing
+or mistyped param Stripe's 400 with its `param`, and an object the fake serves (or an event it
+sends) must fit the model of its kind. On top of that the fake behaves as Stripe does: the secret
+key (Bearer or Basic), Idempotency-Key replay of the first response (and `idempotency_error` for
+the same key with other parameters), cursor pagination (`limit`, `starting_after`, `has_more`,
+newest first), and Stripe's error shape `{"error": {type, code, message, param}}`. Faults: 429
+`lock_timeout`/`rate_limit` and 5xx via `inject_error`, plus `lose_response`, which runs and stores
+a request and then resets the connection, as when a reply is lost on the way back. Objects start
+as the real fixtures (stripe/openapi fixtures3); `fake_stripe_activity` changes them as Stripe
+would (payments, refunds, disputes, payouts) and `signed_event` signs the events exactly as Stripe does.
 """
 
 import base64
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from erp_connectors.testing.contracts.stripe_contract import StripeContract
 from erp_connectors.testing.fake_server import FakeService, Response, route
 from erp_connectors.testing.fake_stripe_activity import PREFIX, StripeActivity
 
@@ -69,11 +71,22 @@ def _listify(node):
 	return node
 
 
+# Properties Stripe added (as required) between the fixtures' snapshot (2026-08-21) and the API version
+# the SDK pins: {object type: {dotted path: the value an object created today has}}.
+ADDED_SINCE_FIXTURES = {"dispute": {"evidence_details.submission_method": "not_submitted"}}
+
+
 def load_fixture_objects(directory: Path = DEFAULT_FIXTURES) -> dict[str, dict]:
-	"""The real fixture objects, keyed by their Stripe `object` type."""
+	"""The real fixture objects, keyed by their Stripe `object` type, brought up to the pinned API version."""
 	objects = {}
 	for path in sorted(Path(directory).glob(f"{FIXTURE_PREFIX}*.json")):
 		obj = json.loads(path.read_text())
+		for dotted, value in ADDED_SINCE_FIXTURES.get(obj["object"], {}).items():
+			*parents, name = dotted.split(".")
+			node = obj
+			for parent in parents:
+				node = node[parent]
+			node.setdefault(name, value)
 		objects[obj["object"]] = obj
 	return objects
 
@@ -90,6 +103,8 @@ class StripeFault:
 
 
 class FakeStripe(StripeActivity, FakeService):
+	contract = StripeContract()
+
 	def __init__(self, api_key: str = "sk_test_fake_51Hx", fixtures_dir: Path = DEFAULT_FIXTURES):
 		super().__init__()
 		self.api_key = api_key
@@ -250,13 +265,12 @@ class FakeStripe(StripeActivity, FakeService):
 			return self.objects[object_id]
 
 	def new(self, kind: str, **fields) -> dict:
-		"""A new object shaped like the real fixture of its kind."""
-		obj = copy.deepcopy(self.templates.get(kind, {"object": kind}))
-		obj.update(
-			id=PREFIX.get(kind, "obj_") + uuid.uuid4().hex[:24],
-			created=int(time.time()),
-			livemode=self.livemode,
-		)
+		"""A new object shaped like the real fixture of its kind (only the properties that kind has)."""
+		obj = copy.deepcopy(self.templates[kind])
+		obj["id"] = PREFIX.get(kind, "obj_") + uuid.uuid4().hex[:24]
+		for name, value in (("created", int(time.time())), ("livemode", self.livemode)):
+			if name in obj:  # a payment link has no `created`, a refund no `livemode`
+				obj[name] = value
 		obj.update(fields)
 		return self.put(obj)
 
@@ -388,8 +402,17 @@ class FakeStripe(StripeActivity, FakeService):
 			"price",
 			currency=form["currency"],
 			unit_amount=int(form["unit_amount"]),
+			unit_amount_decimal=str(int(form["unit_amount"])),
 			metadata=form.get("metadata") or {},
 			active=True,
+			type="one_time",  # no `recurring` asked for
+			recurring=None,
+			product=form.get("product") or "prod_" + uuid.uuid4().hex[:14],  # product_data makes one
+			nickname=form.get("nickname"),
+			lookup_key=form.get("lookup_key"),
+			tax_behavior=form.get("tax_behavior", "unspecified"),
+			custom_unit_amount=None,
+			transform_quantity=None,
 		)
 		return Response(200, copy.deepcopy(price))
 
@@ -436,9 +459,7 @@ class FakeStripe(StripeActivity, FakeService):
 
 	@route("POST", r"/v1/webhook_endpoints")
 	def create_webhook_endpoint(self, request):
-		form = request.form
-		if not form.get("url") or not form.get("enabled_events"):
-			return self.stripe_error(400, "parameter_missing", "Missing required param: url.", param="url")
+		form = request.form  # url and enabled_events are required: the contract refused any request without
 		endpoint = self.new(
 			"webhook_endpoint",
 			url=form["url"],

@@ -31,10 +31,12 @@ class StripeActivity:
 			type=kind,
 			created=int(time.time()),
 			livemode=self.livemode,
-			api_version="2024-06-20",
+			api_version=self.contract.api_version,  # the endpoint's version, which shapes data.object
 			data={"object": copy.deepcopy(obj)},
 			pending_webhooks=1,
 		)
+		for problem in self.contract.check_event(template):
+			self._violate(f"{kind} event: {problem}")
 		return template
 
 	def transaction(

@@ -43,6 +43,12 @@ def test_checkout_session_amount_comes_from_the_document_in_minor_units(fake, cl
 	assert request.header("content-type") == "application/x-www-form-urlencoded"
 
 
+def test_a_created_session_reads_back_as_stripe_serves_it(fake, client):
+	session = client.create_checkout_session(**SESSION_ARGS)
+	assert client.retrieve_checkout_session(session["id"]) == session
+	assert client.find_checkout_session("pi_none") is None
+
+
 def test_uncharegable_three_decimal_amount_never_reaches_stripe(fake, client):
 	with pytest.raises(AmountError, match="5.120 or 5.130"):
 		client.create_checkout_session(**{**SESSION_ARGS, "amount": Decimal("5.124"), "currency": "KWD"})
@@ -132,6 +138,7 @@ def test_same_key_with_other_parameters_is_an_idempotency_error(fake):
 
 
 def test_payment_link_reuses_keys(fake, client):
+	prices, links = len(fake.of_kind("price")), len(fake.of_kind("payment_link"))  # the fixtures
 	link = client.create_payment_link(
 		amount=Decimal("10.99"), currency="usd", reference_doctype="Sales Invoice", reference_name="SINV-2"
 	)
@@ -139,7 +146,7 @@ def test_payment_link_reuses_keys(fake, client):
 		amount=Decimal("10.99"), currency="usd", reference_doctype="Sales Invoice", reference_name="SINV-2"
 	)
 	assert link["id"] == again["id"] and link["url"].startswith("https://")
-	assert len(fake.of_kind("price")) == 1 and len(fake.of_kind("payment_link")) == 2  # fixture + ours
+	assert len(fake.of_kind("price")) == prices + 1 and len(fake.of_kind("payment_link")) == links + 1
 	assert link["metadata"]["sales_invoice"] == "SINV-2"
 
 
@@ -173,6 +180,23 @@ def test_webhook_endpoint_registration_returns_the_secret_once_and_is_idempotent
 	)
 	assert first["secret"].startswith("whsec_") and again["secret"] == first["secret"]
 	assert first["enabled_events"] == ["charge.refunded", "payout.paid"]
+
+
+def test_webhook_endpoints_are_listed_every_page_without_their_secrets(fake, client):
+	for index in range(101):  # the fixture's endpoint + 101 of ours: two pages of 100
+		fake.new(
+			"webhook_endpoint", url=f"https://shop{index}.example.com/hook", enabled_events=["payout.paid"]
+		)
+	created = client.create_webhook_endpoint("https://erp.example.com/hook?account=acme", ["payout.paid"])
+	listed = client.list_webhook_endpoints()
+	assert len(listed) == 103 and len({e["id"] for e in listed}) == 103
+	[ours] = [e for e in listed if e["url"] == "https://erp.example.com/hook?account=acme"]
+	assert ours["id"] == created["id"] and "secret" not in ours  # "Only returned at creation"
+	pages = [r for r in fake.requests if (r.method, r.path) == ("GET", "/v1/webhook_endpoints")]
+	assert [r.query for r in pages] == [
+		{"limit": "100"},
+		{"limit": "100", "starting_after": listed[99]["id"]},
+	]
 
 
 def test_test_connection_checks_the_key_mode(fake, client):

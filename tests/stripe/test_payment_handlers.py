@@ -179,7 +179,8 @@ def test_payment_failure_is_noted_once_on_the_invoice(fake, ctx, gateway):
 	add_invoice(gateway)
 	completed = checkout(fake, ctx)
 	intent = dict(fake.objects[completed["data"]["object"]["payment_intent"]])
-	intent.update(status="requires_payment_method", last_payment_error={"message": "Your card was declined."})
+	declined = {"type": "card_error", "code": "card_declined", "message": "Your card was declined."}
+	intent.update(status="requires_payment_method", last_payment_error=declined)
 	event = fake.event("payment_intent.payment_failed", intent)
 	assert run(ctx, event) == ("Sales Invoice", "SINV-0001")
 	run(ctx, event)

@@ -277,7 +277,11 @@ class TestStripeDisputesAndFailures(StripeBenchCase):
 			currency="usd",
 			status="requires_payment_method",
 			metadata=metadata,
-			last_payment_error={"code": "card_declined", "message": "Your card was declined."},
+			last_payment_error={
+				"type": "card_error",  # required by Stripe's PaymentIntent model; the fake checks its events
+				"code": "card_declined",
+				"message": "Your card was declined.",
+			},
 		)
 		[event] = self.deliver_and_process(self.fake.event("payment_intent.payment_failed", intent))
 		self.assertEqual(event.status, "Processed", event.last_error)
