@@ -20,6 +20,8 @@ after_migrate = [
 	"erp_connectors.api.setup.ensure_role",
 ]
 after_install = "erp_connectors.api.setup.ensure_role"
+# The bench suite's companies and settings, on any site straight after install-app.
+before_tests = "erp_connectors.connectors.bench_fixtures.before_tests"
 
 # A webhook body over the limit is refused before any of our work runs.
 before_request = ["erp_connectors.connectors.webhook_guards.refuse_oversized_body"]

@@ -17,7 +17,13 @@ USERS = {
 	"api-user@example.com": [API_ROLE, "Sales User", "Sales Master Manager", "Stock User", "Accounts User"],
 	"api-no-role@example.com": ["Sales User", "Stock User"],
 	"api-no-stock@example.com": [API_ROLE],
+	# Sales without accounting: may read orders, not invoices or payments.
+	"api-sales@example.com": [API_ROLE, "Sales User"],
+	# Restricted by User Permission to the other company.
+	"api-other-company@example.com": [API_ROLE, "Sales User", "Sales Master Manager", "Stock User"],
 }
+OTHER_COMPANY = "Wind Power LLC"
+OTHER_CUSTOMER = "API Other Customer"
 CLIENT = get_test_client()
 
 
@@ -43,15 +49,18 @@ def ensure_data() -> dict[str, str]:
 
 	ensure_role()
 	tokens = {email: ensure_user(email, roles) for email, roles in USERS.items()}
-	if not frappe.db.exists("Customer", CUSTOMER):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": CUSTOMER,
-				"customer_group": "Commercial",
-				"territory": "All Territories",
-			}
-		).insert(ignore_permissions=True)
+	restrict("api-other-company@example.com", "Company", OTHER_COMPANY)
+	for customer in (CUSTOMER, OTHER_CUSTOMER):
+		if not frappe.db.exists("Customer", customer):
+			frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": customer,
+					"customer_group": "Commercial",
+					"territory": "All Territories",
+				}
+			).insert(ignore_permissions=True)
+	restrict("api-other-company@example.com", "Customer", OTHER_CUSTOMER)
 	for sku in SKUS:
 		if not frappe.db.exists("Item", sku):
 			item = {
@@ -75,6 +84,19 @@ def ensure_data() -> dict[str, str]:
 	set_price(SKUS[0], 8.0, customer=CUSTOMER)
 	frappe.db.commit()
 	return tokens
+
+
+def restrict(user: str, doctype: str, value: str):
+	if not frappe.db.exists("User Permission", {"user": user, "allow": doctype, "for_value": value}):
+		frappe.get_doc(
+			{
+				"doctype": "User Permission",
+				"user": user,
+				"allow": doctype,
+				"for_value": value,
+				"apply_to_all_doctypes": 1,
+			}
+		).insert(ignore_permissions=True)
 
 
 def set_price(item_code: str, rate: float, customer: str | None = None, price_list: str = "Standard Selling"):

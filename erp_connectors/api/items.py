@@ -33,11 +33,12 @@ def resolve(requested: list[str]) -> dict[str, str]:
 	return found
 
 
-def readable_record(doctype: str, name: str, fields: list[str], field: str):
-	"""The record's fields as this user may read them (role and user permissions); a record that
-	does not exist and one the user may not read are the same 422, so neither is revealed."""
+def readable_record(doctype: str, name: str, fields: list[str], field: str, refusal=None):
+	"""The record's fields as this user may read them (role and user permissions). A record that
+	does not exist and one the user may not read get the same answer (`refusal`, by default a 422
+	unknown_reference), so neither is revealed."""
 	if frappe.has_permission(doctype, "read"):
 		rows = frappe.get_list(doctype, filters={"name": name}, fields=fields, limit_page_length=1)
 		if rows:
 			return rows[0]
-	raise unknown(field, f"no {doctype.lower()} named {name!r} that you may read")
+	raise (refusal or unknown(field, f"no {doctype.lower()} named {name!r} that you may read"))

@@ -27,7 +27,10 @@ def get_shipping_rates(to_address, parcels, from_address=None, company=None) -> 
 	"""Quotes from the company's carrier accounts, for a company this user may read. Each carrier
 	asked counts against the caller's rate limit, as one request of its own would."""
 	company = optional_str(company, "company") or frappe.defaults.get_user_default("Company")
-	readable_record("Company", company or "", ["name"], "company")
+	refusal = ApiError(
+		403, "permission_denied", f"You may not quote for company {company!r}.", {"field": "company"}
+	)
+	readable_record("Company", company or "", ["name"], "company", refusal)
 	destination = address_from(to_address, "to_address")
 	origin = (
 		address_from(from_address, "from_address") if from_address is not None else company_address(company)

@@ -1,5 +1,6 @@
 """The v1 API through the real WSGI app with API key authentication, on real ERPNext."""
 
+import json
 import time
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from frappe.utils import now_datetime
 
 from erp_connectors.api.bench_fixtures import (
 	BARCODE,
+	COMPANY,
 	CUSTOMER,
 	SKUS,
 	WAREHOUSE,
@@ -329,6 +331,76 @@ class TestOrders(ApiCase):
 		self.assert_error(self.call("get_order_status", {}, http="GET"), 400, "invalid_request", "order")
 
 
+class TestPermissionsFollowERPNext(ApiCase):
+	SALES = "api-sales@example.com"
+	OTHER = "api-other-company@example.com"
+
+	def paid_order(self):
+		from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+		from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+		status, created = self.call(
+			"create_order",
+			{
+				"idempotency_key": f"perm-{frappe.generate_hash(length=8)}",
+				"customer": CUSTOMER,
+				"delivery_date": delivery_date(),
+				"items": [{"item_code": SKUS[0], "qty": 1}],
+			},
+		)
+		self.assertEqual(status, 201, created)
+		invoice = make_sales_invoice(created["order"]).insert(ignore_permissions=True)
+		invoice.submit()
+		payment = get_payment_entry("Sales Invoice", invoice.name)
+		payment.reference_no, payment.reference_date = "perm-test", frappe.utils.nowdate()
+		payment.insert(ignore_permissions=True).submit()
+		frappe.db.commit()
+		return created["order"], invoice.name, payment.name
+
+	def test_a_sales_user_without_accounts_gets_no_payment_data(self):
+		order, invoice, payment = self.paid_order()
+		status, full = self.call("get_order_status", {"order": order}, http="GET")
+		self.assertEqual(([p["name"] for p in full["payments"]], full["restricted"]), ([payment], []))
+
+		status, body = self.call("get_order_status", {"order": order}, http="GET", user=self.SALES)
+		self.assertEqual(status, 200, body)
+		self.assertEqual(
+			(body["invoices"], body["payments"], body["restricted"]),
+			([], [], ["Sales Invoice", "Payment Entry"]),
+		)
+		self.assertNotIn(payment, json.dumps(body))
+		self.assertNotIn(invoice, json.dumps(body))
+
+	def test_an_order_of_a_company_the_user_may_not_read_looks_like_no_order(self):
+		order, _, _ = self.paid_order()
+		forbidden = self.call("get_order_status", {"order": order}, http="GET", user=self.OTHER)
+		missing = self.call("get_order_status", {"order": "SO-NO-SUCH-ORDER"}, http="GET", user=self.OTHER)
+		self.assert_error(forbidden, 404, "not_found", "order")
+		self.assertEqual(
+			forbidden[1]["error"]["message"].replace(order, "X"),
+			missing[1]["error"]["message"].replace("SO-NO-SUCH-ORDER", "X"),
+		)
+
+	def test_rates_for_another_company_are_refused_before_any_carrier_is_asked(self):
+		payload = {
+			"to_address": TestShippingRates.ADDRESS,
+			"from_address": TestShippingRates.ORIGIN,
+			"company": COMPANY,
+			"parcels": [{"weight": 1}],
+		}
+		calls = frappe.db.count("Connector Call Log")
+		self.assert_error(
+			self.call("get_shipping_rates", payload, user=self.OTHER), 403, "permission_denied", "company"
+		)
+		self.assertEqual(frappe.db.count("Connector Call Log"), calls)
+
+	def test_prices_for_a_customer_the_user_may_not_read_are_refused(self):
+		restricted = self.call("get_prices", {"items": [SKUS[0]], "customer": CUSTOMER}, user=self.OTHER)
+		unknown = self.call("get_prices", {"items": [SKUS[0]], "customer": "Nobody At All"}, user=self.OTHER)
+		self.assert_error(restricted, 422, "unknown_reference", "customer")
+		self.assertEqual(restricted[1]["error"]["code"], unknown[1]["error"]["code"])
+
+
 class TestChangeFeed(ApiCase):
 	def feed(self, cursor, **params):
 		status, body = self.call("list_changes", {"cursor": cursor, **params}, http="GET")
@@ -451,9 +523,9 @@ class TestShippingRates(ApiCase):
 			({"to_address": {**self.ADDRESS, "country": "USA"}}, 400, "to_address.country"),
 			({"to_address": {**self.ADDRESS, "city": ""}}, 400, "to_address.city"),
 			({"to_address": {**self.ADDRESS, "email": {}}}, 400, "to_address.email"),
-			({"company": "No Such Company"}, 422, "company"),
+			({"company": "No Such Company"}, 403, "company"),
 		]
 		for overrides, status, field in cases:
 			with self.subTest(field=field):
-				code = "invalid_request" if status == 400 else "unknown_reference"
+				code = {400: "invalid_request", 403: "permission_denied"}.get(status, "unknown_reference")
 				self.assert_error(self.call("get_shipping_rates", {**base, **overrides}), status, code, field)

@@ -1,5 +1,6 @@
 """Fixtures for the bench suite (FrappeTestCase); never used in production paths."""
 
+import atexit
 import json
 import threading
 from contextlib import contextmanager
@@ -109,3 +110,60 @@ def delete_test_events():
 	frappe.db.delete("Connector Event", {"source": SOURCE.name})
 	frappe.db.delete("ToDo", {"description": ("like", "connector test %")})
 	frappe.db.commit()
+
+
+# The companies the bench suite books into, made here when the site's setup wizard named another.
+TEST_COMPANIES = (("Test Company", "TC"), ("Wind Power LLC", "WP"))
+
+
+def before_tests():
+	"""`before_tests` hook: what the suite needs on any site straight after install-app."""
+	if not frappe.db.a_row_exists("Company"):
+		from erpnext.setup.utils import before_tests as complete_setup
+
+		complete_setup()  # ERPNext's own: the setup wizard, as its test suite runs it
+	for name, abbr in TEST_COMPANIES:
+		ensure_company(name, abbr)
+	# ERPNext adds a price list rate for any order at a rate the list lacks; the suite's prices are its own.
+	frappe.db.set_single_value("Stock Settings", "auto_insert_price_list_rate_if_missing", 0)
+	frappe.db.commit()
+	remove_queued_jobs()
+	# The jobs the run itself leaves queued go when the test process ends (frappe is gone by then,
+	# so the queues are bound now).
+	atexit.register(remove_queued_jobs, frappe.local.site, None, _queues())
+
+
+def ensure_company(name: str, abbr: str):
+	if frappe.db.exists("Company", name):
+		return
+	frappe.get_doc(
+		{
+			"doctype": "Company",
+			"company_name": name,
+			"abbr": abbr,
+			"default_currency": "USD",
+			"country": "United States",
+			"create_chart_of_accounts_based_on": "Standard Template",
+			"chart_of_accounts": "Standard",
+		}
+	).insert(ignore_permissions=True)
+
+
+def remove_queued_jobs(site: str | None = None, job_name: str | None = None, queues=None) -> int:
+	"""Delete this site's queued jobs (of one method, if given), so a worker started later never runs
+	a test's job against a fake that is gone, and no test counts another's."""
+	site = site or frappe.local.site
+	removed = 0
+	for queue in queues or _queues():
+		for job in queue.jobs:
+			kwargs = job.kwargs or {}
+			if kwargs.get("site") == site and (job_name is None or kwargs.get("job_name") == job_name):
+				job.delete()
+				removed += 1
+	return removed
+
+
+def _queues():
+	from frappe.utils.background_jobs import get_queue, get_queue_list
+
+	return [get_queue(name) for name in get_queue_list()]

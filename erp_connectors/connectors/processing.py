@@ -269,8 +269,6 @@ def sweep():
 def clear_old_payloads():
 	"""Daily: processed events past the retention period keep their id and status, not their data."""
 	days = keep_event_payloads_days()
-	if not days:
-		return 0
 	frappe.db.sql(
 		"""update `tabConnector Event` set payload='{}', headers='{}', payload_cleared=1
 		where status='Processed' and payload_cleared=0 and received_at < %s""",

@@ -38,5 +38,4 @@ def api_rate_limit() -> int:
 
 
 def keep_event_payloads_days() -> int:
-	value = get_settings().keep_event_payloads_days
-	return 90 if value is None else int(value)
+	return int(get_settings().keep_event_payloads_days or 90)

@@ -249,3 +249,119 @@ class TestEventProcessing(TestSourceCase):
 		self.assertEqual(frappe.db.get_value("Connector Event", due, "status"), "Queued")
 		self.assertTrue(is_job_enqueued(processing.job_id(due)))
 		self.assertEqual(frappe.db.get_value("Connector Event", crashed, "status"), "Failed")
+
+
+class TestDeadWorkersAndRetention(TestEventProcessing):
+	def in_processing_since(self, name, seconds):
+		frappe.db.sql(
+			"update `tabConnector Event` set status='Processing', modified=%s where name=%s",
+			(now_datetime() - timedelta(seconds=seconds), name),
+		)
+		frappe.db.commit()
+
+	def test_a_dead_workers_event_is_rescued_once_its_lease_lapses_not_after_half_an_hour(self):
+		abandoned, running = self.store("ok", "abandoned"), self.store("ok", "running")
+		self.in_processing_since(abandoned, 2 * processing.LEASE_SECONDS)
+		self.in_processing_since(running, 2 * processing.LEASE_SECONDS)
+		with processing.Lease(running):  # its worker is alive and renewing
+			processing.sweep()
+		self.assertEqual(frappe.db.get_value("Connector Event", abandoned, "status"), "Failed")
+		self.assertEqual(frappe.db.get_value("Connector Event", running, "status"), "Processing")
+		self.assertIn("worker stopped", frappe.db.get_value("Connector Event", abandoned, "last_error"))
+
+	def test_an_event_claimed_moments_ago_is_left_to_its_worker(self):
+		fresh = self.store("ok", "fresh")
+		self.in_processing_since(fresh, 1)
+		processing.sweep()
+		self.assertEqual(frappe.db.get_value("Connector Event", fresh, "status"), "Processing")
+
+	def test_processed_payloads_are_cleared_after_the_retention_period_and_the_id_kept(self):
+		old, held, recent = (
+			self.store("ok", "old"),
+			self.store("needs_attention", "held"),
+			self.store("ok", "new"),
+		)
+		for name in (old, recent):
+			self.process(name)
+		self.process(held)
+		frappe.db.sql(
+			"update `tabConnector Event` set received_at=%s where name in %s",
+			(now_datetime() - timedelta(days=91), (old, held)),
+		)
+		frappe.db.commit()
+		self.assertEqual(processing.clear_old_payloads(), 1)
+		cleared = frappe.get_doc("Connector Event", old)
+		self.assertEqual((cleared.payload, cleared.payload_cleared, cleared.status), ("{}", 1, "Processed"))
+		self.assertEqual(json.loads(frappe.db.get_value("Connector Event", held, "payload"))["id"], "held")
+		self.assertEqual(json.loads(frappe.db.get_value("Connector Event", recent, "payload"))["id"], "new")
+		# The id stays under the unique index: a late redelivery is still a duplicate.
+		event = InboundEvent(event_id="old", topic="test/event", payload={"id": "old"})
+		self.assertEqual(intake.store_event(SOURCE, TEST_ACCOUNT, event, {}), (old, True))
+
+
+class TestRemoteTextIsNeverMarkup(TestEventProcessing):
+	PAYLOAD = '<img src=x onerror="alert(document.domain)">'
+
+	def test_text_from_unsigned_headers_is_cleaned_before_it_is_stored(self):
+		event = InboundEvent(event_id=f"x{self.PAYLOAD}", topic=f"test/{self.PAYLOAD}", payload={"id": "x"})
+		name, _ = intake.store_event(SOURCE, TEST_ACCOUNT, event, {})
+		stored = frappe.db.get_value("Connector Event", name, ["topic", "remote_event_id"], as_dict=True)
+		for value in stored.values():
+			self.assertNotIn("onerror", value)
+		self.assertEqual(intake.store_event(SOURCE, TEST_ACCOUNT, event, {}), (name, True))
+
+	def test_error_text_is_kept_verbatim_in_a_field_desk_shows_as_text(self):
+		event = InboundEvent(event_id="t", topic="test/event", payload={"id": "t", "behaviour": self.PAYLOAD})
+		name, _ = intake.store_event(SOURCE, TEST_ACCOUNT, event, {})
+		self.process(name)
+		self.assertIn(self.PAYLOAD, frappe.db.get_value("Connector Event", name, "error_log"))
+		meta = frappe.get_meta("Connector Event")
+		self.assertEqual({meta.get_field(f).fieldtype for f in ("last_error", "error_log")}, {"Code"})
+
+
+class TestCallLogTransactions(FrappeTestCase):
+	def record(self, path):
+		from erp_connectors.connectors import call_log
+		from erp_connectors.connectors.http import CallRecord
+
+		call_log.sink_for("User", "Administrator")(
+			CallRecord(
+				service="flush-test", method="GET", url=f"https://x.test/{path}", status=200, duration_ms=1
+			)
+		)
+
+	def tearDown(self):
+		frappe.db.delete("Connector Call Log", {"service": "flush-test"})
+		frappe.db.delete("ToDo", {"description": "flush test"})
+		frappe.db.commit()
+
+	def logged(self):
+		return frappe.get_all("Connector Call Log", filters={"service": "flush-test"}, pluck="url")
+
+	def todo(self):
+		return frappe.get_doc({"doctype": "ToDo", "description": "flush test"}).insert(
+			ignore_permissions=True
+		)
+
+	def test_flushing_never_commits_the_callers_work_and_the_log_survives_its_rollback(self):
+		from erp_connectors.connectors import call_log
+
+		frappe.db.commit()
+		self.todo()
+		self.record("a")
+		self.assertEqual(call_log.flush(), 1)
+		self.assertEqual(self.logged(), [])  # written when the caller's transaction ends, not now
+		frappe.db.rollback()
+		self.assertEqual(self.logged(), ["https://x.test/a"])
+		self.assertEqual(frappe.db.count("ToDo", {"description": "flush test"}), 0)
+
+	def test_the_log_follows_the_callers_commit(self):
+		from erp_connectors.connectors import call_log
+
+		frappe.db.commit()
+		self.todo()
+		self.record("b")
+		call_log.flush()
+		frappe.db.commit()
+		self.assertEqual(self.logged(), ["https://x.test/b"])
+		self.assertEqual(frappe.db.count("ToDo", {"description": "flush test"}), 1)

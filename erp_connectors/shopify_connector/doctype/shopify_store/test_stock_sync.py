@@ -26,6 +26,20 @@ def receive(qty: float):
 	frappe.db.commit()
 
 
+def ensure_item():
+	if not frappe.db.exists("Item", SKU):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": SKU,
+				"item_name": SKU,
+				"item_group": "Products",
+				"stock_uom": "Nos",
+				"is_stock_item": 1,
+			}
+		).insert(ignore_permissions=True)
+
+
 class TestStockSync(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -38,17 +52,7 @@ class TestStockSync(FrappeTestCase):
 				{"shopify_location_id": "655441491", "location_name": "Main", "warehouse": "Stores - TC"}
 			],
 		)
-		if not frappe.db.exists("Item", SKU):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": SKU,
-					"item_name": SKU,
-					"item_group": "Products",
-					"stock_uom": "Nos",
-					"is_stock_item": 1,
-				}
-			).insert(ignore_permissions=True)
+		ensure_item()
 		cls.variant = cls.shopify.add_variant(SKU, variant_id=44_000_000_000_001)
 		cls.shopify.add_variant("NOT-AN-ITEM-IN-ERPNEXT", variant_id=44_000_000_000_002)
 
@@ -134,6 +138,7 @@ class TestProductImport(FrappeTestCase):
 		super().setUpClass()
 		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456", maximum=4000.0).start()
 		ensure_store(base_url=cls.shopify.url)
+		ensure_item()  # the Item the mug's SKU must be linked to, not created again
 		# The fake numbers its products the same way every run; forget what earlier runs linked.
 		frappe.db.delete(
 			"Connector Link",

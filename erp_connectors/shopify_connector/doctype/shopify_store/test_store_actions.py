@@ -3,6 +3,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from erp_connectors.connectors.bench_fixtures import remove_queued_jobs
 from erp_connectors.shopify_connector import store_actions
 from erp_connectors.shopify_connector.bench_fixtures import SHOP, ensure_store
 from erp_connectors.shopify_connector.handlers import HANDLERS
@@ -59,9 +60,11 @@ class TestStoreActions(FrappeTestCase):
 		store_actions.backfill_since(SHOP, "2026-01-01")
 		store_actions.backfill_since(SHOP, "2026-01-01")  # a second click while it waits
 		self.assertTrue(is_job_enqueued(f"shopify_backfill::{SHOP}"))
+		backfill = "erp_connectors.shopify_connector.integration.backfill_store"
 		jobs = [
 			job.kwargs["kwargs"]
 			for job in get_queue("long").jobs
-			if job.kwargs.get("job_name") == "erp_connectors.shopify_connector.integration.backfill_store"
+			if job.kwargs.get("job_name") == backfill and job.kwargs.get("site") == frappe.local.site
 		]
 		self.assertEqual(jobs, [{"store_name": SHOP, "since": "2026-01-01T00:00:00Z"}])
+		remove_queued_jobs(job_name=backfill)
