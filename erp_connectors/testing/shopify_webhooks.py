@@ -6,6 +6,7 @@ import json
 import uuid
 
 from erp_connectors.connectors.signatures import hmac_sha256
+from erp_connectors.shopify_connector.api_versions import PINNED
 
 
 def signed_headers(
@@ -14,7 +15,7 @@ def signed_headers(
 	shop: str,
 	topic: str = "orders/create",
 	webhook_id: str | None = None,
-	api_version: str = "2025-07",
+	api_version: str = PINNED,
 ) -> dict:
 	return {
 		"Content-Type": "application/json",

@@ -6,6 +6,7 @@ import pytest
 
 from erp_connectors.connectors.errors import AuthError, NeedsAttention, PermanentError, RateLimitedError
 from erp_connectors.connectors.rate_budget import RateBudget
+from erp_connectors.shopify_connector.api_versions import PINNED
 from erp_connectors.shopify_connector.fulfillment import (
 	FULFILLMENT_CREATE,
 	FULFILLMENT_ORDERS,
@@ -44,7 +45,7 @@ def test_wrong_token_is_an_auth_error_with_shopifys_message(fake):
 def test_request_goes_to_the_versioned_graphql_path_with_the_token(fake):
 	client(fake).execute(FULFILLMENT_ORDERS, {"id": order_gid(ORDER["id"])})
 	request = fake.requests[-1]
-	assert request.path == "/admin/api/2025-07/graphql.json"
+	assert request.path == f"/admin/api/{PINNED}/graphql.json"
 	assert request.header("x-shopify-access-token") == TOKEN
 
 
