@@ -23,7 +23,7 @@ def bill_order(ctx: SyncContext, order: dict, sales_order: str):
 	invoice = ctx.gateway.find_link(ctx.account, "invoice", order["id"])
 	if not invoice:
 		draft = ctx.gateway.draft_invoice(sales_order)
-		date = order_date(order)
+		date = order_date(order, ctx.settings)
 		draft.update({"posting_date": date, "set_posting_time": 1, "due_date": date})
 		expected, mapped = shop_amount(order, "total_price"), erp_grand_total(draft)
 		if mapped != expected:
@@ -35,7 +35,7 @@ def bill_order(ctx: SyncContext, order: dict, sales_order: str):
 		name = ctx.gateway.insert(draft, submit=True)
 		invoice = bind(ctx, "invoice", order["id"], "Sales Invoice", name)
 	if ctx.settings.get("create_payment"):
-		settle(ctx, "payment", order["id"], invoice[1], order.get("name"), order_date(order))
+		settle(ctx, "payment", order["id"], invoice[1], order.get("name"), order_date(order, ctx.settings))
 	return invoice
 
 

@@ -9,8 +9,7 @@ as RateLimitedError for the job-level retry.
 
 from erp_connectors.connectors.errors import PermanentError, RateLimitedError
 from erp_connectors.connectors.http import HttpClient
-
-DEFAULT_API_VERSION = "2025-07"
+from erp_connectors.shopify_connector.api_versions import PINNED
 
 
 class ShopifyGraphQL(HttpClient):
@@ -21,7 +20,7 @@ class ShopifyGraphQL(HttpClient):
 		shop_domain: str,
 		access_token: str,
 		*,
-		api_version: str = DEFAULT_API_VERSION,
+		api_version: str = PINNED,
 		base_url: str | None = None,
 		throttle_retries: int = 3,
 		**http_options,

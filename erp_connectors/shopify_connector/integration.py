@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import frappe
 from frappe.rate_limiter import rate_limit
+from frappe.utils import get_system_timezone
 
 from erp_connectors.connectors import call_log, intake
 from erp_connectors.connectors.budget import budget_for
@@ -45,6 +46,7 @@ def store_settings(store) -> dict:
 		"create_invoice": bool(store.create_invoice),
 		"create_payment": bool(store.create_payment),
 		"payment_account": store.payment_account,
+		"time_zone": get_system_timezone(),  # order dates are the site's days
 	}
 
 

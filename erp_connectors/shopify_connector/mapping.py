@@ -12,7 +12,9 @@ payload that would not land on the cent is held instead of posted.
 """
 
 from collections import OrderedDict
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from erp_connectors.connectors.errors import NeedsAttention
 from erp_connectors.shopify_connector.money import allocated_discount, shop_amount, split_evenly, unit
@@ -22,8 +24,14 @@ from erp_connectors.shopify_connector.money import allocated_discount, shop_amou
 INCLUDED_IN_PRICES = " (included in Shopify prices)"
 
 
-def order_date(order: dict) -> str:
-	return str(order.get("processed_at") or order.get("created_at"))[:10]
+def order_date(order: dict, settings: dict) -> str:
+	"""The order's day in the site's time zone. Webhooks carry the shop's own offset and the Admin
+	GraphQL API (the poll, the backfill) UTC: the same order must land on the same day either way."""
+	stamp = str(order.get("processed_at") or order.get("created_at"))
+	moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+	if moment.tzinfo is None:
+		return moment.date().isoformat()
+	return moment.astimezone(ZoneInfo(settings.get("time_zone") or "UTC")).date().isoformat()
 
 
 def customer_doc(order: dict, settings: dict) -> dict:
@@ -83,7 +91,7 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 	currency = order.get("currency")
 	step = unit(currency)
 	included = bool(order.get("taxes_included"))
-	date = order_date(order)
+	date = order_date(order, settings)
 	warehouse = settings["default_warehouse"]
 	tax_by_title: OrderedDict[str, Decimal] = OrderedDict()
 	items, missing = [], []

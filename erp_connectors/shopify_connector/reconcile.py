@@ -16,7 +16,10 @@ ORDER_FIELDS = f"""
   cancelledAt cancelReason email
   totalPriceSet {{ {MONEY} }} totalTaxSet {{ {MONEY} }} totalDiscountsSet {{ {MONEY} }}
   taxLines {{ title rate priceSet {{ {MONEY} }} }}
-  customer {{ legacyResourceId email firstName lastName phone }}
+  customer {{
+    legacyResourceId firstName lastName
+    defaultEmailAddress {{ emailAddress }} defaultPhoneNumber {{ phoneNumber }}
+  }}
   billingAddress {{ {ADDRESS} }} shippingAddress {{ {ADDRESS} }}
 """
 LINE_FIELDS = f"""
@@ -72,10 +75,10 @@ def rest_order(node: dict) -> dict:
 		"tax_lines": _tax_lines(node.get("taxLines")),
 		"customer": {
 			"id": int(customer["legacyResourceId"]),
-			"email": customer.get("email"),
+			"email": (customer.get("defaultEmailAddress") or {}).get("emailAddress"),
 			"first_name": customer.get("firstName"),
 			"last_name": customer.get("lastName"),
-			"phone": customer.get("phone"),
+			"phone": (customer.get("defaultPhoneNumber") or {}).get("phoneNumber"),
 		}
 		if customer
 		else None,

@@ -5,27 +5,15 @@ from frappe import _
 from frappe.utils import get_datetime, get_url
 
 from erp_connectors.connectors.desk import user_facing
-from erp_connectors.connectors.errors import PermanentError
 from erp_connectors.shopify_connector.catalog_sync import (
 	link_store_variants,
 	push_store_items,
 	push_store_prices,
 )
-from erp_connectors.shopify_connector.graphql_client import user_errors
 from erp_connectors.shopify_connector.handlers import HANDLERS
 from erp_connectors.shopify_connector.integration import WEBHOOK_PATH, client_for
+from erp_connectors.shopify_connector.shop import shop_info, subscribe
 from erp_connectors.shopify_connector.stock_sync import push_store
-
-SHOP_QUERY = "query Shop { shop { name myshopifyDomain currencyCode plan { displayName } } }"
-
-SUBSCRIBE = """
-mutation Subscribe($topic: WebhookSubscriptionTopic!, $url: URL!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {callbackUrl: $url, format: JSON}) {
-    webhookSubscription { id topic }
-    userErrors { field message }
-  }
-}
-"""
 
 
 def _queue(method: str, job: str, store: str, long: bool = False, **kwargs):
@@ -43,7 +31,7 @@ def _store(name: str):
 @user_facing("Shopify")
 def test_connection(store: str):
 	doc = _store(store)
-	shop = client_for(doc).execute(SHOP_QUERY, cost=2)["shop"]
+	shop = shop_info(client_for(doc))
 	if shop["myshopifyDomain"] != doc.shop_domain:
 		frappe.throw(
 			_("This token belongs to {0}, not {1}.").format(shop["myshopifyDomain"], doc.shop_domain)
@@ -56,19 +44,7 @@ def test_connection(store: str):
 def register_webhooks(store: str):
 	"""Subscribe every topic we handle to this site's endpoint (GraphQL webhookSubscriptionCreate)."""
 	doc = _store(store)
-	client, url = client_for(doc), get_url(WEBHOOK_PATH)
-	created, existing = [], []
-	for topic in HANDLERS:
-		enum = topic.upper().replace("/", "_")
-		result = client.execute(SUBSCRIBE, {"topic": enum, "url": url}, cost=10)
-		try:
-			user_errors(result["webhookSubscriptionCreate"])
-			created.append(enum)
-		except PermanentError as error:
-			if "already been taken" not in error.remote_message:
-				raise
-			existing.append(enum)  # registering twice is harmless
-	return {"url": url, "created": created, "existing": existing}
+	return subscribe(client_for(doc), HANDLERS, get_url(WEBHOOK_PATH))
 
 
 @frappe.whitelist(methods=["POST"])

@@ -1,26 +1,41 @@
-"""A fake Shopify Admin GraphQL API on 127.0.0.1: access token, cost-based throttle, fulfillments.
+"""A fake Shopify Admin GraphQL API on 127.0.0.1: access token, cost-based throttle, orders,
+fulfillments, stock, webhooks registration, with bulk operations and the catalogue mixed in.
 
-The throttle is Shopify's leaky bucket: `maximum` points, restoring `restore_rate`
-points a second; a query that costs more than what is available gets a THROTTLED
-error (with HTTP 200, as Shopify may send it) and `extensions.cost` on every answer.
+Every request is checked against Shopify's Admin schema of the URL's API version
+(ShopifyAdminContract); the fake then dispatches on the operation's root fields and projects its
+objects onto the document (fake_shopify_graphql), and every answer is checked again. The throttle
+is Shopify's leaky bucket: `maximum` points, restoring `restore_rate` points a second; a query
+that costs more than what is available gets a THROTTLED error (with HTTP 200, as Shopify may send
+it) and `extensions.cost` is on every answer.
 """
 
 import base64
 import re
 import threading
 import time
+from datetime import date, datetime, timezone
 
 from erp_connectors.testing import shopify_webhooks
+from erp_connectors.testing.contracts.shopify_admin import ShopifyAdminContract
 from erp_connectors.testing.fake_server import FakeService, Response, route
 from erp_connectors.testing.fake_shopify_bulk import ShopifyBulk
 from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
+from erp_connectors.testing.fake_shopify_graphql import FieldError, project, root_field, root_handlers
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+RATE_LIMITS = "https://shopify.dev/api/usage/rate-limits"
 
 
 class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
-	def __init__(self, token: str = "shpat_fake_token", maximum: float = 1000.0, restore_rate: float = 100.0):
+	def __init__(
+		self,
+		token: str = "shpat_fake_token",
+		maximum: float = 1000.0,
+		restore_rate: float = 100.0,
+		today: date | None = None,  # which API versions Shopify still supports; None: the real date
+	):
 		super().__init__()
+		self.contract = ShopifyAdminContract(today)
 		self.token = token
 		self.maximum = maximum
 		self.restore_rate = restore_rate
@@ -29,7 +44,7 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 		self.bucket_lock = threading.Lock()
 		self.fulfillment_orders: dict[str, list[dict]] = {}
 		self.fulfillments: list[dict] = []
-		self.orders: list[dict] = []  # GraphQL Order nodes
+		self.orders: list[dict] = []  # GraphQL Order objects
 		self.shop_domain = "acme.myshopify.com"
 		self.subscriptions: list[dict] = []
 		self.inventory: dict = {}  # (inventory item gid, location gid) -> available quantity
@@ -39,6 +54,7 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 		# The legacy REST API's leaky bucket (40 requests, leaking 2/s), for the anchor comparison.
 		self.rest_bucket, self.rest_updated = 0.0, time.monotonic()
 		self.throttled = 0
+		self.handlers = root_handlers(self)
 
 	def authenticate(self, request):
 		if self.is_bulk_download(request):
@@ -51,7 +67,8 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 		return Response(status, {"errors": message})
 
 	def webhook(self, topic: str, payload: dict, secret: str, webhook_id: str | None = None):
-		"""(body, headers) of the webhook this shop would send for `topic`, signed with the app's secret."""
+		"""(body, headers) of the webhook this shop would send for `topic`, signed with the app's secret;
+		a payload Shopify's webhook schema for the topic does not allow is refused."""
 		return shopify_webhooks.webhook(payload, secret, self.shop_domain, topic, webhook_id)
 
 	def add_order(self, order: dict, updated_at: str = "2026-11-22T10:00:00Z"):
@@ -69,26 +86,52 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 		]
 		self.fulfillment_orders.setdefault(
 			f"gid://shopify/Order/{order['id']}",
-			[
-				{
-					"id": f"gid://shopify/FulfillmentOrder/{order['id']}",
-					"status": "OPEN",
-					"lineItems": {"nodes": lines},
-				}
-			],
+			[{"id": f"gid://shopify/FulfillmentOrder/{order['id']}", "status": "OPEN", "lineItems": lines}],
 		)
 
-	def _spend(self, cost: float) -> dict | None:
+	# the GraphQL endpoint
+	@route("POST", r"/admin/api/(?P<version>[\w-]+)/graphql\.json")
+	def graphql(self, request):
+		call = request.graphql  # parsed and checked by the contract
+		kind = call.operation.operation.value
+		fields = []
+		for root in call.root_fields():
+			if (kind, root.name) not in self.handlers:
+				raise NotImplementedError(f"the fake Shopify has no {kind} field {root.name!r}")
+			handler, cost = self.handlers[(kind, root.name)]
+			fields.append((root, handler, cost(root.args) if callable(cost) else cost))
+		cost = sum(points for _, _, points in fields)
+		headers = {"X-Shopify-API-Version": call.version}
+		if self._spend(cost):
+			errors = [
+				{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMITS}}
+			]
+			return Response(200, {"errors": errors, "extensions": self._cost(cost, None)}, headers)
+		objects, errors = {}, []
+		for root, handler, _ in fields:
+			try:
+				objects[root.key] = handler(root)
+			except FieldError as error:
+				errors.append(
+					{"message": error.message, "path": [root.key], "extensions": {"code": error.code}}
+				)
+		extensions = self._cost(cost, cost)
+		if errors:
+			return Response(200, {"errors": errors, "extensions": extensions}, headers)
+		return Response(200, {"data": project(call, objects), "extensions": extensions}, headers)
+
+	def _spend(self, cost: float) -> bool:
+		"""Take `cost` points from the bucket; True when there are not enough (throttled)."""
 		with self.bucket_lock:
 			now = time.monotonic()
 			self.available = min(self.maximum, self.available + (now - self.updated) * self.restore_rate)
 			self.updated = now
 			if self.available < cost:
 				self.throttled += 1
-				return self._cost(cost, None)
+				return True
 			self.available -= cost
 			self.points_spent += cost
-			return None
+			return False
 
 	def _cost(self, requested, actual):
 		status = {
@@ -100,6 +143,7 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 			"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": status}
 		}
 
+	# the legacy REST API, only for the benchmark's anchor comparison (no published contract here)
 	@route("GET", r"/admin/api/(?P<version>[\w-]+)/inventory_levels\.json")
 	def rest_inventory_levels(self, request):
 		return self._rest(lambda: {"inventory_levels": []})
@@ -125,81 +169,41 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 			used = int(self.rest_bucket)
 		return Response(200, body(), {"X-Shopify-Shop-Api-Call-Limit": f"{used}/40"})
 
-	@route("POST", r"/admin/api/(?P<version>[\w-]+)/graphql\.json")
-	def graphql(self, request):
-		body = request.json() or {}
-		query, variables = body.get("query") or "", body.get("variables") or {}
-		if "inventorySetQuantities" in query:
-			cost, handler = 10, self._set_quantities
-		elif "webhookSubscriptionCreate" in query:
-			cost, handler = 10, self._subscribe
-		elif re.search(r"\bshop\s*\{", query):
-			cost, handler = 2, self._shop
-		elif re.search(r"\borders\(", query):
-			cost, handler = 60, self._orders
-		elif "fulfillmentTrackingInfoUpdate" in query:
-			cost, handler = 10, self._tracking_update
-		elif "fulfillmentCreate" in query:
-			cost, handler = 10, self._fulfillment_create
-		elif "fulfillmentOrders" in query:
-			cost, handler = 12, self._fulfillment_orders
-		elif found := self.catalog_operation(query, variables) or self.bulk_operation(query, variables):
-			cost, handler = found
-		else:
-			return Response(200, {"errors": [{"message": "Field doesn't exist on type 'QueryRoot'"}]})
-		throttled = self._spend(cost)
-		if throttled:
-			errors = [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}]
-			return Response(200, {"errors": errors, "extensions": throttled})
-		data = handler(variables)
-		if "__error__" in data:
-			return Response(
-				200, {"errors": [{"message": data["__error__"]}], "extensions": self._cost(cost, cost)}
-			)
-		return Response(200, {"data": data, "extensions": self._cost(cost, cost)})
+	# root fields
+	@root_field("query", "shop", 2)
+	def _shop(self, root):
+		plan = {"publicDisplayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False}
+		return {"name": "Acme", "myshopifyDomain": self.shop_domain, "currencyCode": "USD", "plan": plan}
 
-	def _set_quantities(self, variables):
-		"""inventorySetQuantities with the 250 cap, compare-and-set and the @idempotent key."""
-		payload, key = variables.get("input") or {}, variables.get("key")
+	@root_field("mutation", "inventorySetQuantities", 10)
+	def _set_quantities(self, root):
+		"""inventorySetQuantities with the 250 cap, compare-and-set and the @idempotent key (required
+		from 2026-04; Shopify does not document the error's shape, so it is a plain top-level error)."""
+		payload = root.args["input"]
+		key = (root.directives.get("idempotent") or {}).get("key")
 		if not key:
-			return self._inventory_errors(
-				[
-					{
-						"field": None,
-						"message": "An idempotency key is required.",
-						"code": "IDEMPOTENCY_KEY_REQUIRED",
-					}
-				]
-			)
+			raise FieldError("The @idempotent directive is required for this mutation.", "BAD_REQUEST")
 		if key in self.idempotency:
 			first_input, first_result = self.idempotency[key]
 			if first_input != payload:
-				return self._inventory_errors(
-					[
-						{
-							"field": None,
-							"message": "Key reused with other input.",
-							"code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
-						}
-					]
+				message = "The same idempotency key cannot be used with different operation parameters."
+				return _inventory_errors(
+					[{"field": None, "message": message, "code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH"}]
 				)
 			return first_result
 		quantities = payload.get("quantities") or []
 		if len(quantities) > 250:
-			return self._inventory_errors(
-				[
-					{
-						"field": ["input", "quantities"],
-						"message": "Too many quantities (max 250).",
-						"code": "INVALID",
-					}
-				]
+			# Shopify's general cap on input arrays (shopify.dev rate limits page)
+			raise FieldError(
+				f"The input array size of {len(quantities)} is greater than the maximum allowed of 250.",
+				"MAX_INPUT_SIZE_EXCEEDED",
 			)
 		errors = []
 		for index, quantity in enumerate(quantities):
 			path = ["input", "quantities", str(index), "changeFromQuantity"]
 			if "changeFromQuantity" not in quantity:
-				errors.append({"field": path, "message": "changeFromQuantity is required", "code": "INVALID"})
+				# Omitting it "returns an error" from 2026-04; its code is not documented.
+				errors.append({"field": path, "message": "changeFromQuantity is required", "code": None})
 				continue
 			current = self.inventory.get((quantity["inventoryItemId"], quantity["locationId"]))
 			if quantity["changeFromQuantity"] is not None and current != quantity["changeFromQuantity"]:
@@ -209,128 +213,144 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 			for quantity in quantities:
 				self.inventory[(quantity["inventoryItemId"], quantity["locationId"])] = quantity["quantity"]
 		self.mutation_calls += 1
+		group = {"id": f"gid://shopify/InventoryAdjustmentGroup/{self.mutation_calls}"}
 		result = (
-			self._inventory_errors(errors)
-			if errors
-			else {
-				"inventorySetQuantities": {
-					"inventoryAdjustmentGroup": {
-						"id": f"gid://shopify/InventoryAdjustmentGroup/{self.mutation_calls}"
-					},
-					"userErrors": [],
-				}
-			}
+			_inventory_errors(errors) if errors else {"inventoryAdjustmentGroup": group, "userErrors": []}
 		)
 		self.idempotency[key] = (payload, result)
 		return result
 
-	@staticmethod
-	def _inventory_errors(errors):
-		return {"inventorySetQuantities": {"inventoryAdjustmentGroup": None, "userErrors": errors}}
-
-	def _shop(self, variables):
-		plan = {"displayName": "Basic"}
-		return {
-			"shop": {"name": "Acme", "myshopifyDomain": self.shop_domain, "currencyCode": "USD", "plan": plan}
-		}
-
-	def _subscribe(self, variables):
-		url, topic = variables.get("url") or "", variables.get("topic")
-		if not url.startswith("https://") and not url.startswith("http://"):
-			errors = [{"field": ["webhookSubscription", "callbackUrl"], "message": "Address is invalid"}]
-			return {"webhookSubscriptionCreate": {"webhookSubscription": None, "userErrors": errors}}
-		if any(s["topic"] == topic and s["url"] == url for s in self.subscriptions):
-			errors = [
-				{
-					"field": ["webhookSubscription", "callbackUrl"],
-					"message": "Address for this topic has already been taken",
-				}
-			]
-			return {"webhookSubscriptionCreate": {"webhookSubscription": None, "userErrors": errors}}
+	@root_field("mutation", "webhookSubscriptionCreate", 10)
+	def _subscribe(self, root):
+		topic, uri = root.args["topic"], root.args["webhookSubscription"].get("uri") or ""
+		path = ["webhookSubscription", "uri"]
+		if not uri.startswith(("https://", "http://")):
+			return {
+				"webhookSubscription": None,
+				"userErrors": [{"field": path, "message": "Address is invalid"}],
+			}
+		if any(s["topic"] == topic and s["uri"] == uri for s in self.subscriptions):
+			message = "Address for this topic has already been taken"
+			return {"webhookSubscription": None, "userErrors": [{"field": path, "message": message}]}
 		subscription = {
 			"id": f"gid://shopify/WebhookSubscription/{len(self.subscriptions) + 1}",
 			"topic": topic,
+			"uri": uri,
+			"format": root.args["webhookSubscription"].get("format") or "JSON",
 		}
-		self.subscriptions.append({**subscription, "url": url})
-		return {"webhookSubscriptionCreate": {"webhookSubscription": subscription, "userErrors": []}}
+		self.subscriptions.append(subscription)
+		return {"webhookSubscription": subscription, "userErrors": []}
 
-	def _orders(self, variables):
-		since = re.search(r"updated_at:>'([^']+)'", variables.get("query") or "")
-		nodes = sorted(
+	@root_field("query", "orders", 60)
+	def _orders(self, root):
+		since = re.search(r"updated_at:>'([^']+)'", root.args.get("query") or "")
+		found = sorted(
 			(o for o in self.orders if not since or o["updatedAt"] > since.group(1)),
 			key=lambda o: o["updatedAt"],
 		)
-		start = int(base64.b64decode(variables["after"]).decode()) if variables.get("after") else 0
-		page = nodes[start : start + 50]
+		start = int(base64.b64decode(root.args["after"]).decode()) if root.args.get("after") else 0
+		page = found[start : start + int(root.args["first"])]
 		end = start + len(page)
-		cursor = base64.b64encode(str(end).encode()).decode()
-		return {"orders": {"nodes": page, "pageInfo": {"hasNextPage": end < len(nodes), "endCursor": cursor}}}
+		info = {"hasNextPage": end < len(found), "endCursor": base64.b64encode(str(end).encode()).decode()}
+		return connection(page, info)
 
-	def _fulfillment_orders(self, variables):
-		nodes = self.fulfillment_orders.get(variables.get("id"))
-		return {"order": None if nodes is None else {"fulfillmentOrders": {"nodes": nodes}}}
+	@root_field("query", "order", 12)
+	def _order(self, root):
+		orders = self.fulfillment_orders.get(root.args["id"])
+		if orders is None:
+			return None
+		nodes = [{**order, "lineItems": connection(order["lineItems"])} for order in orders]
+		return {"id": root.args["id"], "fulfillmentOrders": connection(nodes)}
 
-	def _fulfillment_create(self, variables):
-		fulfillment = variables.get("fulfillment") or {}
+	@root_field("mutation", "fulfillmentCreate", 10)
+	def _fulfillment_create(self, root):
+		fulfillment = root.args["fulfillment"]
 		lines = {
 			line["id"]: line
 			for orders in self.fulfillment_orders.values()
 			for order in orders
-			for line in order["lineItems"]["nodes"]
+			for line in order["lineItems"]
 		}
 		requested = [
 			(line, item["quantity"])
 			for group in fulfillment.get("lineItemsByFulfillmentOrder") or []
-			for item in group["fulfillmentOrderLineItems"]
+			for item in group.get("fulfillmentOrderLineItems") or []
 			for line in [lines.get(item["id"])]
 		]
 		if not requested or any(line is None or qty > line["remainingQuantity"] for line, qty in requested):
 			message = "Invalid fulfillment order line item quantity requested."
-			return {
-				"fulfillmentCreate": {
-					"fulfillment": None,
-					"userErrors": [{"field": ["fulfillment"], "message": message}],
-				}
-			}
+			return {"fulfillment": None, "userErrors": [{"field": ["fulfillment"], "message": message}]}
 		for line, qty in requested:
 			line["remainingQuantity"] -= qty
 		for orders in self.fulfillment_orders.values():
 			for order in orders:
-				left = sum(line["remainingQuantity"] for line in order["lineItems"]["nodes"])
+				left = sum(line["remainingQuantity"] for line in order["lineItems"])
 				order["status"] = "CLOSED" if left == 0 else order["status"]
-		tracking = fulfillment.get("trackingInfo") or {}
 		record = {
 			"id": f"gid://shopify/Fulfillment/{len(self.fulfillments) + 1}",
 			"status": "SUCCESS",
-			"trackingInfo": [tracking] if tracking else [],
+			"trackingInfo": _tracking(fulfillment.get("trackingInfo")),
 			"lines": [(line["lineItem"]["sku"], qty) for line, qty in requested],
 			"notifyCustomer": fulfillment.get("notifyCustomer"),
 		}
 		self.fulfillments.append(record)
-		return {
-			"fulfillmentCreate": {
-				"fulfillment": {k: record[k] for k in ("id", "status", "trackingInfo")},
-				"userErrors": [],
-			}
-		}
+		return {"fulfillment": record, "userErrors": []}
 
-	def _tracking_update(self, variables):
-		record = next((f for f in self.fulfillments if f["id"] == variables.get("id")), None)
+	@root_field("mutation", "fulfillmentTrackingInfoUpdate", 10)
+	def _tracking_update(self, root):
+		record = next((f for f in self.fulfillments if f["id"] == root.args["fulfillmentId"]), None)
 		if record is None:
 			errors = [{"field": ["fulfillmentId"], "message": "Fulfillment does not exist."}]
-			return {"fulfillmentTrackingInfoUpdate": {"fulfillment": None, "userErrors": errors}}
-		record["trackingInfo"] = [variables.get("tracking") or {}]
-		fulfillment = {"id": record["id"], "trackingInfo": record["trackingInfo"]}
-		return {"fulfillmentTrackingInfoUpdate": {"fulfillment": fulfillment, "userErrors": []}}
+			return {"fulfillment": None, "userErrors": errors}
+		record["trackingInfo"] = _tracking(root.args["trackingInfoInput"])
+		return {"fulfillment": record, "userErrors": []}
 
 
+def connection(nodes: list, page_info: dict | None = None) -> dict:
+	"""A connection as Shopify's objects hold it: nodes, edges and pageInfo (the document picks)."""
+	info = {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}
+	return {
+		"nodes": nodes,
+		"edges": [{"node": node} for node in nodes],
+		"pageInfo": {**info, **(page_info or {})},
+	}
+
+
+def _inventory_errors(errors):
+	return {"inventoryAdjustmentGroup": None, "userErrors": errors}
+
+
+def _tracking(given: dict | None) -> list[dict]:
+	"""FulfillmentTrackingInput -> the Fulfillment's TrackingInfo list."""
+	if not given:
+		return []
+	numbers = given.get("numbers") or ([given["number"]] if given.get("number") else [])
+	urls = given.get("urls") or ([given["url"]] if given.get("url") else [])
+	return [
+		{"company": given.get("company"), "number": number, "url": urls[i] if i < len(urls) else None}
+		for i, number in enumerate(numbers)
+	]
+
+
+# A REST-shaped order (as webhooks carry it) as the Admin GraphQL API presents the same order.
 def _money(amount, currency):
-	return {"shopMoney": {"amount": str(amount), "currencyCode": currency}} if amount is not None else None
+	if amount is None:
+		return None
+	money = {"amount": str(amount), "currencyCode": currency}
+	return {"shopMoney": money, "presentmentMoney": money}
 
 
 def _shop_amount(obj: dict, field: str):
 	money = (obj.get(f"{field}_set") or {}).get("shop_money")
 	return money["amount"] if money else obj.get(field)
+
+
+def _utc(timestamp: str | None) -> str | None:
+	"""GraphQL DateTimes are UTC, where REST payloads carry the shop's own offset."""
+	if not timestamp:
+		return timestamp
+	moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00")).astimezone(timezone.utc)
+	return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _taxes(lines, currency):
@@ -351,65 +371,72 @@ def _address(address):
 	return {**{k: address.get(k) for k in keys}, "countryCodeV2": address.get("country_code")}
 
 
+def _customer(customer):
+	if not customer:
+		return None
+	email, phone = customer.get("email"), customer.get("phone")
+	return {
+		"id": f"gid://shopify/Customer/{customer['id']}",
+		"legacyResourceId": str(customer["id"]),
+		"firstName": customer.get("first_name"),
+		"lastName": customer.get("last_name"),
+		"defaultEmailAddress": {"emailAddress": email} if email else None,
+		"defaultPhoneNumber": {"phoneNumber": phone} if phone else None,
+	}
+
+
 def graphql_order(order: dict, updated_at: str) -> dict:
 	"""How the Admin GraphQL API presents a REST-shaped order (the fields our poll asks for)."""
 	currency = order["currency"]
-	customer = order.get("customer")
+	order_gid = f"gid://shopify/Order/{order['id']}"
+	lines = [
+		{
+			"id": f"gid://shopify/LineItem/{line['id']}",
+			"sku": line.get("sku"),
+			"title": line.get("title"),
+			"quantity": line.get("quantity"),
+			"variant": {
+				"id": f"gid://shopify/ProductVariant/{line['variant_id']}",
+				"legacyResourceId": str(line["variant_id"]),
+			}
+			if line.get("variant_id")
+			else None,
+			"originalUnitPriceSet": _money(_shop_amount(line, "price"), currency),
+			"taxLines": _taxes(line.get("tax_lines"), currency),
+			"discountAllocations": _allocations(line.get("discount_allocations"), currency),
+		}
+		for line in order.get("line_items") or []
+	]
+	shipping = [
+		{
+			"id": f"gid://shopify/ShippingLine/{line.get('id') or order['id'] * 100 + index}",
+			"title": line.get("title"),
+			"originalPriceSet": _money(_shop_amount(line, "price"), currency),
+			"taxLines": _taxes(line.get("tax_lines"), currency),
+			"discountAllocations": _allocations(line.get("discount_allocations"), currency),
+		}
+		for index, line in enumerate(order.get("shipping_lines") or [])
+	]
 	return {
-		"id": f"gid://shopify/Order/{order['id']}",
+		"id": order_gid,
 		"legacyResourceId": str(order["id"]),
 		"name": order["name"],
 		"currencyCode": currency,
-		"processedAt": order.get("processed_at"),
-		"createdAt": order.get("created_at"),
+		"processedAt": _utc(order.get("processed_at") or order.get("created_at")),
+		"createdAt": _utc(order.get("created_at") or order.get("processed_at")),
 		"updatedAt": updated_at,
-		"taxesIncluded": order.get("taxes_included"),
-		"test": order.get("test"),
-		"cancelledAt": order.get("cancelled_at"),
+		"taxesIncluded": bool(order.get("taxes_included")),
+		"test": bool(order.get("test")),
+		"cancelledAt": _utc(order.get("cancelled_at")),
 		"cancelReason": (order.get("cancel_reason") or "").upper() or None,
 		"email": order.get("email"),
 		"totalPriceSet": _money(_shop_amount(order, "total_price"), currency),
 		"totalTaxSet": _money(_shop_amount(order, "total_tax"), currency),
 		"totalDiscountsSet": _money(_shop_amount(order, "total_discounts"), currency),
 		"taxLines": _taxes(order.get("tax_lines"), currency),
-		"customer": {
-			"legacyResourceId": str(customer["id"]),
-			"email": customer.get("email"),
-			"firstName": customer.get("first_name"),
-			"lastName": customer.get("last_name"),
-			"phone": customer.get("phone"),
-		}
-		if customer
-		else None,
+		"customer": _customer(order.get("customer")),
 		"billingAddress": _address(order.get("billing_address")),
 		"shippingAddress": _address(order.get("shipping_address")),
-		"lineItems": {
-			"nodes": [
-				{
-					"id": f"gid://shopify/LineItem/{line['id']}",
-					"sku": line.get("sku"),
-					"title": line.get("title"),
-					"quantity": line.get("quantity"),
-					"variant": {"legacyResourceId": str(line["variant_id"])}
-					if line.get("variant_id")
-					else None,
-					"originalUnitPriceSet": _money(_shop_amount(line, "price"), currency),
-					"taxLines": _taxes(line.get("tax_lines"), currency),
-					"discountAllocations": _allocations(line.get("discount_allocations"), currency),
-				}
-				for line in order.get("line_items") or []
-			]
-		},
-		"shippingLines": {
-			"nodes": [
-				{
-					"id": f"gid://shopify/ShippingLine/{line.get('id') or order['id'] * 100 + index}",
-					"title": line.get("title"),
-					"originalPriceSet": _money(_shop_amount(line, "price"), currency),
-					"taxLines": _taxes(line.get("tax_lines"), currency),
-					"discountAllocations": _allocations(line.get("discount_allocations"), currency),
-				}
-				for index, line in enumerate(order.get("shipping_lines") or [])
-			]
-		},
+		"lineItems": connection(lines),
+		"shippingLines": connection(shipping),
 	}

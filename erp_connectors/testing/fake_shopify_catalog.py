@@ -1,11 +1,12 @@
-"""The fake Shopify's catalogue: product variants with their inventory items, paged as Shopify pages them.
+"""The fake Shopify's catalogue: products and their variants with inventory items, paged as Shopify
+pages them, productSet and productVariantsBulkUpdate.
 
-Mixed into `FakeShopifyAdmin`, whose GraphQL route asks `catalog_operation(query)` for the
-queries it does not know itself.
+Mixed into `FakeShopifyAdmin`, whose GraphQL route dispatches the root fields marked here.
 """
 
 import base64
-import re
+
+from erp_connectors.testing.fake_shopify_graphql import FieldError, root_field
 
 MAX_PAGE = 250
 
@@ -14,15 +15,25 @@ def _cursor(index: int) -> str:
 	return base64.b64encode(f"variant:{index}".encode()).decode()
 
 
-def _page(items: list, variables: dict) -> dict:
+def _page(items: list, args: dict) -> dict:
 	"""One page of a connection: `first` items after the `after` cursor, with pageInfo."""
-	start, first = _index(variables.get("after")), int(variables["first"])
+	first = args.get("first")
+	if first is None or not 1 <= first <= MAX_PAGE:
+		raise FieldError(f"first must be between 1 and {MAX_PAGE}", "BAD_REQUEST")
+	start = _index(args.get("after"))
 	page = items[start : start + first]
 	end = start + len(page) - 1
-	return {
-		"nodes": page,
-		"pageInfo": {"hasNextPage": end + 1 < len(items), "endCursor": _cursor(end) if page else None},
+	info = {
+		"hasNextPage": end + 1 < len(items),
+		"hasPreviousPage": start > 0,
+		"startCursor": _cursor(start) if page else None,
+		"endCursor": _cursor(end) if page else None,
 	}
+	return {"nodes": page, "edges": [{"node": node} for node in page], "pageInfo": info}
+
+
+def _page_cost(per_node: int):
+	return lambda args: 2 + int(args.get("first") or 0) * per_node
 
 
 def _index(cursor: str | None) -> int:
@@ -48,6 +59,8 @@ class ShopifyCatalog:
 			"legacyResourceId": str(variant_id),
 			"sku": sku,
 			"price": price,
+			"title": "Default Title",
+			"selectedOptions": [{"name": "Title", "value": "Default Title"}],
 			"inventoryItem": {"id": f"gid://shopify/InventoryItem/{variant_id + 7}"},
 			"product": {"id": f"gid://shopify/Product/{product_id}"},
 		}
@@ -83,27 +96,12 @@ class ShopifyCatalog:
 		self.products.append(product)
 		return product
 
-	def catalog_operation(self, query: str, variables: dict):
-		"""(cost, handler) for a catalogue query, or None."""
-		first = int(variables.get("first") or 0)
-		for pattern, per_node, handler in (
-			(r"\bproducts\(", 101, self._products),  # each product with up to 100 variants
-			(r"\bproductVariants\(", 1, self._product_variants),
-		):
-			if re.search(pattern, query):
-				if not 1 <= first <= MAX_PAGE:
-					return 1, lambda _: {"__error__": f"first must be between 1 and {MAX_PAGE}"}
-				return 2 + first * per_node, handler
-		if "productVariantsBulkUpdate" in query:
-			return 10, self._bulk_update
-		if "productSet(" in query:
-			return 10, self._product_set
-		return None
-
-	def _product_set(self, variables):
+	@root_field("mutation", "productSet", 10)
+	def _product_set(self, root):
 		"""productSet: an upsert by identifier handle; every variant's option values must be the
-		product's options, one variant per combination."""
-		payload, handle = variables.get("input") or {}, (variables.get("identifier") or {}).get("handle")
+		product's options, one variant per combination. (The error codes are values of Shopify's
+		ProductSetUserErrorCode; which one Shopify picks for each case is not documented.)"""
+		payload, handle = root.args["input"], (root.args.get("identifier") or {}).get("handle")
 		options = {
 			o["name"]: [v["name"] for v in o.get("values") or []] for o in payload.get("productOptions") or []
 		}
@@ -117,7 +115,7 @@ class ShopifyCatalog:
 					{
 						"field": ["input", "variants", str(index)],
 						"message": "Option values do not match the product options",
-						"code": "INVALID",
+						"code": "OPTION_VALUE_DOES_NOT_EXIST",
 					}
 				)
 			if chosen in seen:
@@ -125,15 +123,15 @@ class ShopifyCatalog:
 					{
 						"field": ["input", "variants", str(index)],
 						"message": "Duplicate variant",
-						"code": "DUPLICATE",
+						"code": "DUPLICATED_OPTION_VALUE",
 					}
 				)
 			seen.add(chosen)
 		if errors or not payload.get("title"):
 			errors = errors or [
-				{"field": ["input", "title"], "message": "Title can't be blank", "code": "BLANK"}
+				{"field": ["input", "title"], "message": "Title can't be blank", "code": "INVALID_INPUT"}
 			]
-			return {"productSet": {"product": None, "userErrors": errors}}
+			return {"product": None, "productSetOperation": None, "userErrors": errors}
 		product = next((p for p in self.products if p["handle"] == handle), None)
 		if product is None:
 			product = self.add_product(payload["title"], handle, [])
@@ -149,13 +147,15 @@ class ShopifyCatalog:
 			existing["selectedOptions"] = [
 				{"name": v["optionName"], "value": v["name"]} for v in variant["optionValues"]
 			]
+			existing["title"] = " / ".join(v["name"] for v in variant["optionValues"])
 			product["variants"]["nodes"].append(existing)
 		self.product_sets.append(handle)
-		return {"productSet": {"product": product, "userErrors": []}}
+		return {"product": product, "productSetOperation": None, "userErrors": []}
 
-	def _bulk_update(self, variables):
+	@root_field("mutation", "productVariantsBulkUpdate", 10)
+	def _bulk_update(self, root):
 		"""productVariantsBulkUpdate: every variant must belong to the product; all or nothing."""
-		product, updates = variables.get("productId"), variables.get("variants") or []
+		product, updates = root.args["productId"], root.args["variants"]
 		by_id = {variant["id"]: variant for variant in self.variants}
 		errors = [
 			{"field": ["variants", str(i), "id"], "message": "Product variant does not exist"}
@@ -166,11 +166,14 @@ class ShopifyCatalog:
 			for update in updates:
 				by_id[update["id"]]["price"] = update["price"]
 		self.price_updates.append((product, updates))
-		changed = [] if errors else [{"id": u["id"], "price": u["price"]} for u in updates]
-		return {"productVariantsBulkUpdate": {"productVariants": changed, "userErrors": errors}}
+		changed = None if errors else [by_id[u["id"]] for u in updates]
+		owner = next((p for p in self.products if p["id"] == product), None)
+		return {"product": owner, "productVariants": changed, "userErrors": errors}
 
-	def _products(self, variables):
-		return {"products": _page(self.products, variables)}
+	@root_field("query", "products", _page_cost(101))  # each product with up to 100 variants
+	def _products(self, root):
+		return _page(self.products, root.args)
 
-	def _product_variants(self, variables):
-		return {"productVariants": _page(self.variants, variables)}
+	@root_field("query", "productVariants", _page_cost(1))
+	def _product_variants(self, root):
+		return _page(self.variants, root.args)

@@ -1,11 +1,18 @@
 """Webhooks as Shopify sends them: the JSON body and headers signed with the app's secret
 (X-Shopify-Hmac-Sha256 is the base64 HMAC-SHA256 of the raw body). Used by the fake Shopify,
-the bench tests and the intake benchmark."""
+the bench tests and the intake benchmark.
+
+`webhook()` only sends a payload that Shopify's webhook schema for the topic allows
+(contracts.shopify_webhooks); `signed_headers()` signs whatever bytes it is given, so tests can
+also send what Shopify never would (a malformed or oversized body)."""
 
 import json
 import uuid
 
 from erp_connectors.connectors.signatures import hmac_sha256
+from erp_connectors.shopify_connector.api_versions import PINNED
+from erp_connectors.testing.contracts import ContractViolation
+from erp_connectors.testing.contracts.shopify_webhooks import payload_problems
 
 
 def signed_headers(
@@ -14,7 +21,7 @@ def signed_headers(
 	shop: str,
 	topic: str = "orders/create",
 	webhook_id: str | None = None,
-	api_version: str = "2025-07",
+	api_version: str = PINNED,
 ) -> dict:
 	return {
 		"Content-Type": "application/json",
@@ -29,7 +36,15 @@ def signed_headers(
 
 
 def webhook(
-	payload: dict, secret: str, shop: str, topic: str, webhook_id: str | None = None
+	payload: dict,
+	secret: str,
+	shop: str,
+	topic: str,
+	webhook_id: str | None = None,
+	api_version: str = PINNED,
 ) -> tuple[bytes, dict]:
+	problems = payload_problems(topic, payload, api_version)
+	if problems:
+		raise ContractViolation(f"Shopify sends no such {topic} webhook: " + "; ".join(problems[:10]))
 	body = json.dumps(payload).encode()
-	return body, signed_headers(body, secret, shop, topic, webhook_id)
+	return body, signed_headers(body, secret, shop, topic, webhook_id, api_version)

@@ -29,12 +29,13 @@ def test_backfill_streams_every_order_changed_since_and_maps_it_like_its_webhook
 		downloads = [r for r in fake.requests if r.path.startswith("/bulk/")]
 	assert len(found) == len(CASES) and sleeps == [2.0]  # polled once while RUNNING
 	assert "x-shopify-access-token" not in downloads[0].headers  # a signed URL, not the token
+	assert fake.contract.bulk_files == {downloads[0].path: operation["id"]}  # checked against its query
 	for (order, _), webhook in zip(found, cases, strict=True):
 		assert order["id"] == webhook["id"]
 		assert mapping.sales_order(order, SETTINGS, "C", items_for(order)) == mapping.sales_order(
 			webhook, SETTINGS, "C", items_for(webhook)
 		)
-	assert operation["objectCount"] > len(CASES)  # lines and shipping lines are lines of their own
+	assert int(operation["objectCount"]) > len(CASES)  # lines and shipping lines are lines of their own
 
 
 def test_each_order_is_yielded_before_the_next_one_is_read():

@@ -6,11 +6,13 @@ import pytest
 
 from erp_connectors.connectors.errors import AuthError, NeedsAttention, PermanentError, RateLimitedError
 from erp_connectors.connectors.rate_budget import RateBudget
+from erp_connectors.shopify_connector.api_versions import PINNED
 from erp_connectors.shopify_connector.fulfillment import (
 	FULFILLMENT_CREATE,
 	FULFILLMENT_ORDERS,
 	order_gid,
 	push_fulfillment,
+	update_tracking,
 )
 from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, user_errors
 from erp_connectors.testing.fake_shopify_admin import INVALID_TOKEN, FakeShopifyAdmin
@@ -44,7 +46,7 @@ def test_wrong_token_is_an_auth_error_with_shopifys_message(fake):
 def test_request_goes_to_the_versioned_graphql_path_with_the_token(fake):
 	client(fake).execute(FULFILLMENT_ORDERS, {"id": order_gid(ORDER["id"])})
 	request = fake.requests[-1]
-	assert request.path == "/admin/api/2025-07/graphql.json"
+	assert request.path == f"/admin/api/{PINNED}/graphql.json"
 	assert request.header("x-shopify-access-token") == TOKEN
 
 
@@ -86,6 +88,20 @@ def test_push_fulfils_by_sku_with_tracking(fake):
 	assert sorted(record["lines"]) == [("LENS-PROTECT-2YR", 1), ("SKU2006-001", 1)]
 
 
+def test_tracking_added_later_updates_the_same_fulfillment(fake):
+	pushed = push_fulfillment(client(fake), ORDER["id"], {"SKU2006-001": 1})
+	assert pushed["trackingInfo"] == []
+	tracking = {"company": "DHL Express", "number": "JD014600003828811234", "url": None}
+	updated = update_tracking(client(fake), pushed["id"], tracking)
+	assert updated == {
+		"id": pushed["id"],
+		"trackingInfo": [{"company": "DHL Express", "number": "JD014600003828811234", "url": None}],
+	}
+	assert len(fake.fulfillments) == 1
+	with pytest.raises(PermanentError, match="refused"):
+		update_tracking(client(fake), "gid://shopify/Fulfillment/999", tracking)
+
+
 def test_more_than_remains_is_held_with_the_skus_named(fake):
 	push_fulfillment(client(fake), ORDER["id"], {"SKU2006-001": 1})
 	with pytest.raises(NeedsAttention, match="1 x SKU2006-001"):
@@ -94,7 +110,15 @@ def test_more_than_remains_is_held_with_the_skus_named(fake):
 
 
 def test_user_errors_surface_verbatim(fake):
-	data = client(fake).execute(FULFILLMENT_CREATE, {"fulfillment": {}})
+	[order] = fake.fulfillment_orders[order_gid(ORDER["id"])]
+	line = order["lineItems"][0]
+	too_many = {"id": line["id"], "quantity": line["remainingQuantity"] + 1}
+	fulfillment = {
+		"lineItemsByFulfillmentOrder": [
+			{"fulfillmentOrderId": order["id"], "fulfillmentOrderLineItems": [too_many]}
+		]
+	}
+	data = client(fake).execute(FULFILLMENT_CREATE, {"fulfillment": fulfillment})
 	with pytest.raises(PermanentError) as info:
 		user_errors(data["fulfillmentCreate"])
 	assert info.value.remote_message == "fulfillment: Invalid fulfillment order line item quantity requested."

@@ -23,6 +23,7 @@ SETTINGS = {
 	"shipping_account": "Freight - TC",
 	"shipping_item": "SHIPPING",
 	"tax_accounts": {"State Tax": "State Tax - TC", "County Tax": "County Tax - TC", "GST": "GST - TC"},
+	"time_zone": "America/New_York",  # the site's; Shopify's samples are in the shop's -05:00
 }
 
 

@@ -112,3 +112,21 @@ def test_imported_items_are_not_pushed_back_as_new_products(fake):
 		client(fake), gateway, STORE, [{"item_code": "BOX-1", "item_name": "Gift Card Box"}], {}
 	)
 	assert (result.pushed, result.calls) == ([], 0)
+
+
+def test_a_product_shopify_refuses_surfaces_its_user_errors(fake):
+	from erp_connectors.connectors.errors import PermanentError
+	from erp_connectors.shopify_connector.product_push import push_items
+
+	twins = {
+		"item_code": "SOCK",
+		"item_name": "Sock",
+		"variants": [
+			{"item_code": "SOCK-A", "attributes": {"Size": "M"}},
+			{"item_code": "SOCK-B", "attributes": {"Size": "M"}},  # the same option values twice
+		],
+	}
+	with pytest.raises(PermanentError) as info:
+		push_items(client(fake), InMemoryGateway(), STORE, [twins], {})
+	assert info.value.remote_message == "input.variants.1: Duplicate variant"
+	assert fake.product_sets == []

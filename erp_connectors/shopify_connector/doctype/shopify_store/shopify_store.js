@@ -17,7 +17,7 @@ frappe.ui.form.on("Shopify Store", {
 			__("Test Connection"),
 			() =>
 				call("test_connection").then(({ message }) =>
-					frappe.msgprint(__("Connected to {0} ({1}, plan {2}).", [message.name, message.myshopifyDomain, message.plan.displayName]))
+					frappe.msgprint(__("Connected to {0} ({1}, plan {2}).", [message.name, message.myshopifyDomain, message.plan.publicDisplayName]))
 				),
 			group
 		);

@@ -49,7 +49,7 @@ class TestStoreActions(FrappeTestCase):
 		self.assertTrue(
 			first["url"].endswith("/api/method/erp_connectors.shopify_connector.integration.webhook")
 		)
-		self.assertEqual({s["url"] for s in self.shopify.subscriptions}, {first["url"]})
+		self.assertEqual({s["uri"] for s in self.shopify.subscriptions}, {first["url"]})
 		second = store_actions.register_webhooks(SHOP)
 		self.assertEqual((second["created"], sorted(second["existing"])), ([], sorted(first["created"])))
 		self.assertEqual(len(self.shopify.subscriptions), len(HANDLERS))
