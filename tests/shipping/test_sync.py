@@ -216,6 +216,24 @@ def test_refresh_tracking_polls_the_carrier(dhl_fake):
 	assert outcome.delivered and gateway.get("Shipment", "SHIP-00002")["tracking_status"] == "Delivered"
 
 
+@pytest.mark.parametrize("refund_status", ["rejected", "not_applicable"])
+def test_a_refund_easypost_refuses_leaves_the_label_on_the_shipment(easypost_fake, refund_status):
+	"""E1: a rejected or not_applicable refund is not a void: the label is still valid and billed."""
+	gateway, carrier, shipment = erp_with_shipment(), easypost(easypost_fake), us_shipment()
+	first = sync.buy_label(gateway, EASYPOST, carrier, shipment, cheapest(carrier, shipment))
+	easypost_fake.refund_answer = refund_status
+	with pytest.raises(
+		PermanentError, match=f"was not voided and stays on Shipment SHIP-00001.*{refund_status}"
+	):
+		sync.void_label(gateway, EASYPOST, carrier, "SHIP-00001")
+	doc = gateway.get("Shipment", "SHIP-00001")
+	assert (doc["awb_number"], doc["status"]) == (first.label.tracking_number, "Booked")
+	assert gateway.get("Delivery Note", "DN-0001")["lr_no"] == first.label.tracking_number
+	assert gateway.find_link(EASYPOST, "voided_label", "SHIP-00001") is None
+	again = sync.buy_label(gateway, EASYPOST, carrier, shipment, cheapest(carrier, shipment))
+	assert not again.created and easypost_fake.purchases == 1
+
+
 def test_a_cancellation_sendcloud_refuses_leaves_the_label_on_the_shipment(sendcloud_fake):
 	"""S4: Sendcloud's 409 "Cancellation rejected" is reported once, and the label stays."""
 	account = AccountRef("Carrier Account", "Sendcloud NL")
