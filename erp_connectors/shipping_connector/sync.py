@@ -142,12 +142,18 @@ def void_label(gateway: ERPGateway, account: AccountRef, carrier: Carrier, shipm
 	if not doc.get("shipment_id"):
 		raise NeedsAttention(f"Shipment {shipment_name} has no Shipment ID to void the label with.")
 	result = carrier.void_label(doc["shipment_id"])
+	if result.state == "refused":
+		# The label is still live (and billed): it stays linked, so nobody buys a second one over it.
+		raise PermanentError(
+			f"Label {doc.get('awb_number')} was not voided and stays on Shipment {shipment_name}. {result.message}"
+		)
 	gateway.add_link(account, VOIDED_LABEL, key, "Shipment", shipment_name)
 	values = mapping.voided_label_values()
 	gateway.set_value("Shipment", shipment_name, values)
 	for note in mapping.delivery_notes(doc):
 		gateway.set_value("Delivery Note", note, {"lr_no": ""})
-	gateway.comment("Shipment", shipment_name, f"Label {doc.get('awb_number')} voided ({result.state}).")
+	done = "voided" if result.state == "voided" else f"void requested; {carrier.provider} confirms it later"
+	gateway.comment("Shipment", shipment_name, f"Label {doc.get('awb_number')} {done}.")
 	return VoidOutcome(shipment_name, result, values)
 
 

@@ -2,14 +2,16 @@
 
 import dataclasses
 import json
+import re
 from decimal import Decimal
 
 import pytest
 
 from erp_connectors.connectors.errors import AuthError, NeedsAttention, PermanentError
 from erp_connectors.shipping_connector.carriers import build_carrier
-from erp_connectors.shipping_connector.carriers.dhl_parcel_de import DhlParcelDeCarrier
+from erp_connectors.shipping_connector.carriers.dhl_parcel_de import MAX_LENGTHS, DhlParcelDeCarrier
 from erp_connectors.shipping_connector.carriers.model import Parcel
+from erp_connectors.testing.fake_carriers.dhl import SHIPPING_CONTRACT
 from tests.shipping.conftest import data, de_shipment, dhl_settings, fast
 
 
@@ -153,3 +155,103 @@ def test_dhl_has_no_webhooks():
 		DhlParcelDeCarrier.verify_webhook(b"{}", {}, {}, "secret")
 	with pytest.raises(PermanentError, match="no webhooks"):
 		DhlParcelDeCarrier.parse_webhook(b"{}", {})
+
+
+def schema(name):
+	return SHIPPING_CONTRACT.resolve({"$ref": f"#/components/schemas/{name}"})
+
+
+def max_length(schema_name, key):
+	return schema(schema_name)["properties"][key]["maxLength"]
+
+
+def sent_order(fake):
+	return next(r for r in reversed(fake.requests) if r.path.endswith("/orders")).json()["shipments"][0]
+
+
+def test_the_shipper_has_only_the_shipper_schemas_fields(dhl_fake):
+	"""D1: Shipper has no phone and no additional address line (ContactAddress has both); a second
+	street line goes on the label as name3."""
+	client = carrier(dhl_fake)
+	shipper = dataclasses.replace(de_shipment().from_address, phone="+49 228 1234", street2="Hof 2")
+	client.buy_label(de_shipment(from_address=shipper), paket(client), "label:SHIP-00002")
+	sent = sent_order(dhl_fake)["shipper"]
+	assert set(sent) <= set(schema("Shipper")["properties"])
+	assert sent["name3"] == "Hof 2" and "phone" not in sent
+	assert dhl_fake.refused == []
+
+
+def test_free_text_is_cut_to_the_lengths_of_dhls_schema(dhl_fake):
+	"""D2: names and the extra address line are cut to the document's maxLength, for every such field."""
+	client = carrier(dhl_fake)
+	long = "Müller-Lüdenscheidt Feinkost und Delikatessen Import GmbH & Co. KG Niederlassung"
+	sides = {
+		side: dataclasses.replace(getattr(de_shipment(), side), company=long, name=long[::-1], street2=long)
+		for side in ("from_address", "to_address")
+	}
+	client.buy_label(de_shipment(**sides), paket(client), "label:SHIP-00002")
+	order = sent_order(dhl_fake)
+	expected = {
+		("shipper", "Shipper"): {"name1": long, "name2": long[::-1], "name3": long},
+		("consignee", "ContactAddress"): {
+			"name1": long,
+			"name2": long[::-1],
+			"additionalAddressInformation1": long,
+		},
+	}
+	for (side, schema_name), values in expected.items():
+		for key, value in values.items():
+			assert order[side][key] == value[: max_length(schema_name, key)], (side, key)
+	assert dhl_fake.refused == []
+
+
+@pytest.mark.parametrize(
+	"field, key, value",
+	[
+		("street1", "addressStreet", "Kurt-Schumacher-Straße zwischen Bahnhof und Rathausplatz"),
+		("house_number", "addressHouse", "20 Hinterhaus"),
+		("city", "city", "Frankfurt am Main Flughafen Frachtzentrum Süd"),
+		("postal_code", "postalCode", "53113-1234-5"),
+		("email", "email", "maria." + "musterfrau" * 8 + "@example.de"),
+		("phone", "phone", "+49 987 654 321 0012 3456 789"),
+	],
+)
+def test_an_address_field_that_cannot_be_cut_needs_attention(dhl_fake, field, key, value):
+	"""D2: cutting a street, house number, city, postal code, email or phone would send a wrong address,
+	so one longer than DHL's schema allows is refused before anything is sent."""
+	assert len(value) > max_length("ContactAddress", key)
+	client = carrier(dhl_fake)
+	consignee = dataclasses.replace(de_shipment().to_address, **{field: value})
+	limit = max_length("ContactAddress", key)
+	with pytest.raises(NeedsAttention, match=rf"at most {limit} characters for the recipient's {key}"):
+		client.buy_label(de_shipment(to_address=consignee), paket(client), "label:SHIP-00002")
+	assert dhl_fake.requests == []
+
+
+@pytest.mark.parametrize("postal_code", ["53113", "D-53113", "1234 AB", "53113!", "5 3", "12"])
+def test_postal_codes_are_refused_exactly_where_dhls_pattern_refuses_them(dhl_fake, postal_code):
+	rule = schema("ContactAddress")["properties"]["postalCode"]
+	valid = bool(re.fullmatch(rule["pattern"], postal_code)) and rule["minLength"] <= len(postal_code)
+	client = carrier(dhl_fake)
+	consignee = dataclasses.replace(de_shipment().to_address, postal_code=postal_code)
+	if valid:
+		client.buy_label(de_shipment(to_address=consignee), paket(client), "label:SHIP-00002")
+		assert sent_order(dhl_fake)["consignee"]["postalCode"] == postal_code
+	else:
+		with pytest.raises(NeedsAttention, match="postal code"):
+			client.buy_label(de_shipment(to_address=consignee), paket(client), "label:SHIP-00002")
+
+
+def test_a_long_phone_number_is_sent_without_its_punctuation_when_that_makes_it_fit(dhl_fake):
+	client = carrier(dhl_fake)
+	consignee = dataclasses.replace(de_shipment().to_address, phone="+49 (0) 170 / 123 45 67")
+	client.buy_label(de_shipment(to_address=consignee), paket(client), "label:SHIP-00002")
+	assert sent_order(dhl_fake)["consignee"]["phone"] == "+4901701234567"
+
+
+def test_the_clients_field_lengths_are_dhls(dhl_fake):
+	"""The client cannot read tests/data; its table must agree with the document for every field."""
+	for key, limit in MAX_LENGTHS.items():
+		schemas = [name for name in ("Shipper", "ContactAddress") if key in schema(name)["properties"]]
+		assert schemas, key
+		assert {max_length(name, key) for name in schemas} == {limit}, key

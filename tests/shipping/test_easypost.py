@@ -10,7 +10,8 @@ import pytest
 from erp_connectors.connectors.errors import AuthError, PermanentError, SignatureError
 from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.easypost import EasyPostCarrier
-from erp_connectors.testing.fake_carriers.easypost import TEST_TRACKING_CODES
+from erp_connectors.testing.fake_carriers.easypost import CONTRACT, TEST_TRACKING_CODES
+from erp_connectors.testing.fake_server import Response
 from tests.shipping.conftest import DATA, data, easypost_settings, fast, us_shipment
 
 
@@ -200,3 +201,32 @@ def test_a_refused_purchase_surfaces_easyposts_message_not_the_recovery_lookup(e
 		client.buy_label(us_shipment(), rate, "label:SHIP-00001")
 	assert info.value.remote_message == "Invalid rate: it does not belong to this shipment."
 	assert easypost_fake.purchases == 0
+
+
+@pytest.mark.parametrize(
+	"refund_status, state",
+	[
+		("submitted", "pending"),
+		("refunded", "voided"),
+		("rejected", "refused"),
+		("not_applicable", "refused"),
+	],
+)
+def test_only_a_submitted_or_refunded_refund_gives_the_label_up(easypost_fake, refund_status, state):
+	"""E1: docs.easypost.com "Shipping Refund": submitted, refunded, rejected, not_applicable."""
+	client = carrier(easypost_fake)
+	label = client.buy_label(us_shipment(), cheapest(client.rates(us_shipment())), "label:SHIP-00001")
+	easypost_fake.refund_answer = refund_status
+	result = client.void_label(label.label_ref)
+	assert result.state == state
+	assert refund_status in result.message
+
+
+def test_a_refund_status_easypost_does_not_document_breaks_the_contract(easypost_fake):
+	client = carrier(easypost_fake)
+	label = client.buy_label(us_shipment(), cheapest(client.rates(us_shipment())), "label:SHIP-00001")
+	client.void_label(label.label_ref)
+	refund = easypost_fake.requests[-1]
+	answer = {**easypost_fake.shipments[label.label_ref], "refund_status": "cancelled"}
+	[problem] = CONTRACT.check_response(refund, Response(200, answer))
+	assert problem.startswith("/refund_status: 'cancelled' is not one of")

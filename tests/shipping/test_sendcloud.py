@@ -10,7 +10,11 @@ from erp_connectors.connectors.errors import AuthError, PermanentError, Signatur
 from erp_connectors.connectors.signatures import hmac_sha256
 from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.sendcloud import SendcloudCarrier
+from erp_connectors.testing.fake_carriers.sendcloud import CONTRACT
+from erp_connectors.testing.fake_server import Response
 from tests.shipping.conftest import DATA, data, fast, nl_shipment, sendcloud_settings
+
+ROUTE_KEYS = ("from_country_code", "from_postal_code", "to_country_code", "to_postal_code")
 
 
 def carrier(fake, **settings):
@@ -19,6 +23,10 @@ def carrier(fake, **settings):
 
 def by_code(rates, code):
 	return next(rate for rate in rates if rate.service_code == code)
+
+
+def buy(client, key, code="postnl:standard"):
+	return client.buy_label(nl_shipment(), by_code(client.rates(nl_shipment()), code), key)
 
 
 def test_rates_are_quoted_shipping_options_with_transit_days_from_lead_time(sendcloud_fake):
@@ -30,13 +38,33 @@ def test_rates_are_quoted_shipping_options_with_transit_days_from_lead_time(send
 	]
 	sent = sendcloud_fake.requests[-1].json()
 	assert sent["calculate_quotes"] is True
-	assert sent["to_address"] == {"country_code": "NL", "postal_code": "5611 EM"}
 	assert sent["parcels"] == [
 		{
 			"weight": {"value": "10.000", "unit": "kg"},
 			"dimensions": {"length": "30.0", "width": "20.0", "height": "10.0", "unit": "cm"},
 		}
 	]
+
+
+def test_rates_send_the_route_as_the_filters_flat_keys(sendcloud_fake):
+	"""S1: the spec's shipping-option-filter has from/to_country_code and from/to_postal_code, no
+	address objects; keys it lacks are ignored by Sendcloud, so quotes would not follow the route."""
+	shipment = nl_shipment()
+	assert carrier(sendcloud_fake).rates(shipment)
+	sent = sendcloud_fake.requests[-1].json()
+	assert {key: sent.get(key) for key in ROUTE_KEYS} == {
+		"from_country_code": shipment.from_address.country,
+		"from_postal_code": shipment.from_address.postal_code,
+		"to_country_code": "NL",
+		"to_postal_code": "5611 EM",
+	}
+	assert sendcloud_fake.refused == []
+	filter_schema = CONTRACT.resolve(
+		CONTRACT.document["paths"]["/shipping-options"]["post"]["requestBody"]["content"]["application/json"][
+			"schema"
+		]
+	)
+	assert set(sent) <= set(filter_schema["properties"])
 
 
 def test_announce_buys_the_label_and_fetches_the_pdf_document(sendcloud_fake):
@@ -80,30 +108,142 @@ def test_credentials_are_never_sent_to_a_label_link_on_another_host(sendcloud_fa
 	assert sendcloud_fake.requests == []
 
 
-def test_void_cancels_the_shipment(sendcloud_fake):
+def test_void_of_a_ready_to_send_shipment_is_queued_and_of_an_announced_one_cancelled(sendcloud_fake):
+	"""S4: the spec answers 202 {status: queued} while a shipment is ready to send, 200 {status: cancelled}
+	once it is cancelled; only the latter is a voided label."""
 	client = carrier(sendcloud_fake)
-	label = client.buy_label(
-		nl_shipment(), by_code(client.rates(nl_shipment()), "dhl:home"), "label:SHIP-00003"
-	)
+	label = buy(client, "label:SHIP-00003")
 	result = client.void_label(label.label_ref)
-	assert (result.state, result.message) == ("voided", "Shipment has been cancelled")
+	assert (result.state, result.message) == ("pending", "Shipment cancellation has been queued")
+	assert sendcloud_fake.requests[-1].path == f"/api/v3/shipments/{label.label_ref}/cancel"
 	assert client.track(label.tracking_number).status == "cancelled"
+	other = buy(client, "label:SHIP-00004")
+	sendcloud_fake.set_status(other.tracking_number, "ANNOUNCED", "Announced")
+	result = client.void_label(other.label_ref)
+	assert (result.state, result.message) == ("voided", "Shipment has been cancelled")
+
+
+def test_a_refused_cancellation_is_a_refusal_in_sendclouds_words_and_is_not_retried(sendcloud_fake):
+	"""S4: 409 "Cancellation rejected" (already cancelled, delivered, or announced over 42 days ago) will
+	not change on a retry; it is reported, once."""
+	client = carrier(sendcloud_fake)
+	label = buy(client, "label:SHIP-00003")
+	sendcloud_fake.set_status(label.tracking_number, "DELIVERED", "Delivered")
+	result = client.void_label(label.label_ref)
+	assert result.state == "refused"
+	assert "This shipment is already being cancelled." in result.message
+	cancels = [r for r in sendcloud_fake.requests if r.path.endswith("/cancel")]
+	assert len(cancels) == 1
 
 
 def test_void_of_unknown_shipment_surfaces_sendclouds_detail(sendcloud_fake):
-	with pytest.raises(PermanentError, match="No Shipment matches the given query."):
+	with pytest.raises(PermanentError, match="Not found"):
 		carrier(sendcloud_fake).void_label("0000")
 
 
-def test_track_reads_the_parent_status(sendcloud_fake):
+def test_a_reused_reference_records_the_shipment_already_announced(sendcloud_fake):
+	"""S3: the spec answers a reused external_reference_id with 409 and the shipment announced under it:
+	that is the label bought by an attempt whose response was lost, not a reason to retry."""
 	client = carrier(sendcloud_fake)
-	label = client.buy_label(
-		nl_shipment(), by_code(client.rates(nl_shipment()), "dhl:home"), "label:SHIP-00003"
+	first = buy(client, "label:SHIP-00003")
+	again = buy(client, "label:SHIP-00003")
+	assert (again.tracking_number, again.label_ref, again.label_url) == (
+		first.tracking_number,
+		first.label_ref,
+		first.label_url,
 	)
+	assert again.label_bytes.startswith(b"%PDF")
+	assert sendcloud_fake.announced == 1
+	announces = [r for r in sendcloud_fake.requests if r.path.endswith("/announce")]
+	assert len(announces) == 2  # one each: the 409 was read, not retried
+
+
+def test_announce_failure_inside_a_201_is_surfaced_in_sendclouds_words(sendcloud_fake):
+	client = carrier(sendcloud_fake)
+	sendcloud_fake.fail_next_announcement = (
+		"Service error: An error occurred while connecting to the carrier."
+	)
+	with pytest.raises(PermanentError) as info:
+		buy(client, "label:SHIP-00003")
+	assert info.value.remote_message == "Service error: An error occurred while connecting to the carrier."
+
+
+def test_the_label_carrier_comes_from_the_rate_because_the_announce_response_has_none(sendcloud_fake):
+	"""S5: the spec's announce response has no data.carrier; the fake must not invent one."""
+	client = carrier(sendcloud_fake)
+	label = buy(client, "label:SHIP-00003", "dhl:home")
+	assert label.carrier == "DHL"
+	announce = next(r for r in sendcloud_fake.requests if r.path.endswith("/announce"))
+	invented = {
+		"data": {**sendcloud_fake.shipments[label.label_ref], "carrier": {"code": "dhl", "name": "DHL"}}
+	}
+	problems = CONTRACT.check_response(announce, Response(201, invented))
+	assert problems == ["/data/carrier: not declared by the published schema"]
+
+
+def test_track_reads_the_spec_tracking_object_and_its_latest_event(sendcloud_fake):
+	"""S2: GET /parcels/tracking/{tracking_number} is not wrapped in data; the status is the latest
+	event's status_code."""
+	client = carrier(sendcloud_fake)
+	label = buy(client, "label:SHIP-00003", "dhl:home")
 	assert client.track(label.tracking_number).status == "pre_transit"
-	sendcloud_fake.set_status(label.tracking_number, "Delivered")
+	sendcloud_fake.set_status(label.tracking_number, "DELIVERED", "Delivered")
 	update = client.track(label.tracking_number)
-	assert (update.status, update.carrier_status, update.message) == ("delivered", "Delivered", "Delivered")
+	event = sendcloud_fake.events[label.tracking_number][-1]
+	assert (update.status, update.carrier_status, update.message, update.occurred_at) == (
+		"delivered",
+		"DELIVERED",
+		"Delivered",
+		event["event_at"],
+	)
+	assert (update.carrier, update.tracking_url, update.estimated_delivery) == (
+		"dhl",
+		label.tracking_url,
+		"2026-11-22",
+	)
+
+
+def test_track_maps_the_specs_own_example_event(sendcloud_fake):
+	"""The spec's parcel-tracking example: one carrier event, status_code "accepted"."""
+	client = carrier(sendcloud_fake)
+	label = buy(client, "label:SHIP-00003")
+	example = CONTRACT.resolve({"$ref": "#/components/schemas/parcel-tracking-parcel-tracking-response"})[
+		"example"
+	]
+	sendcloud_fake.events[label.tracking_number] = example["events"]
+	update = client.track(label.tracking_number)
+	assert (update.status, update.carrier_status, update.message, update.occurred_at) == (
+		"in_transit",
+		"accepted",
+		"Parcel has been accepted by the carrier.",
+		"2024-01-02T00:00:00Z",
+	)
+
+
+@pytest.mark.parametrize(
+	"code, expected",
+	[
+		("READY_TO_SEND", "pre_transit"),
+		("ANNOUNCING", "pre_transit"),
+		("ANNOUNCED", "pre_transit"),
+		("accepted", "in_transit"),
+		("ANNOUNCEMENT_FAILED", "exception"),
+		("DELIVERED", "delivered"),
+		("CANCELLED", "cancelled"),
+		("something_new", "unknown"),
+	],
+)
+def test_tracking_status_codes_normalise(sendcloud_fake, code, expected):
+	client = carrier(sendcloud_fake)
+	label = buy(client, "label:SHIP-00003")
+	sendcloud_fake.set_status(label.tracking_number, code)
+	assert client.track(label.tracking_number).status == expected
+
+
+def test_tracking_an_unknown_parcel_surfaces_the_detail(sendcloud_fake):
+	with pytest.raises(PermanentError) as info:
+		carrier(sendcloud_fake).track("3SYZXG000000000")
+	assert (info.value.status, info.value.remote_message) == (404, "Parcel does not exist")
 
 
 def test_signature_matches_sendclouds_documented_test_vector():

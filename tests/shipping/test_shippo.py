@@ -4,10 +4,13 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
+from shippo.models import components
 
-from erp_connectors.connectors.errors import AuthError, PermanentError, SignatureError
+from erp_connectors.connectors.errors import AuthError, NeedsAttention, PermanentError, SignatureError
 from erp_connectors.shipping_connector.carriers import build_carrier
+from erp_connectors.shipping_connector.carriers.model import Parcel
 from erp_connectors.shipping_connector.carriers.shippo import ShippoCarrier
+from erp_connectors.testing.contracts.shippo_sdk import model_problems
 from tests.shipping.conftest import data, fast, shippo_settings, us_shipment
 
 
@@ -161,3 +164,25 @@ def test_parse_ignores_other_shippo_events():
 	assert ShippoCarrier.parse_webhook(b'{"event":"transaction_created","test":true,"data":{}}', {}) is None
 	with pytest.raises(ValueError):
 		ShippoCarrier.parse_webhook(b"[1, 2]", {})
+
+
+@pytest.mark.parametrize(
+	"sides, missing",
+	[({}, "length, width and height"), ({"length": 30, "width": 20}, "height")],
+)
+def test_a_parcel_without_its_dimensions_needs_attention_before_anything_is_sent(shippo_fake, sides, missing):
+	"""H1: the SDK's ParcelCreateRequest requires length, width, height and distance_unit (the other
+	branch is a carrier parcel template, which a Shipment's parcel is not); weight alone is a 400."""
+	parcel = Parcel(weight=Decimal("1.2"), **sides)
+	with pytest.raises(
+		NeedsAttention, match=f"Shippo needs every parcel's length, width and height.*{missing}"
+	):
+		carrier(shippo_fake).rates(us_shipment(parcels=(parcel,)))
+	assert shippo_fake.requests == []
+
+
+def test_the_parcels_sent_are_the_sdks_parcel_create_request(shippo_fake):
+	carrier(shippo_fake).rates(us_shipment())
+	body = shippo_fake.requests[-1].json()
+	assert model_problems(body["parcels"][0], components.ParcelCreateRequest) == []
+	assert shippo_fake.refused == []

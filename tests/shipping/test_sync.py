@@ -1,8 +1,10 @@
 """Shipping sync: rates across accounts, one label per Shipment, void, tracking onto the Shipment."""
 
+import time
+
 import pytest
 
-from erp_connectors.connectors.errors import NeedsAttention
+from erp_connectors.connectors.errors import NeedsAttention, PermanentError, TransientError
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.shipping_connector import sync
 from erp_connectors.shipping_connector.carriers import build_carrier
@@ -13,6 +15,7 @@ from tests.shipping.conftest import (
 	easypost_settings,
 	erp_with_shipment,
 	fast,
+	nl_shipment,
 	sendcloud_settings,
 	shippo_settings,
 	us_shipment,
@@ -211,3 +214,56 @@ def test_refresh_tracking_polls_the_carrier(dhl_fake):
 	dhl_fake.tracking_status[label.tracking_number] = "delivered"
 	outcome = sync.refresh_tracking(gateway, account, carrier, "SHIP-00002")
 	assert outcome.delivered and gateway.get("Shipment", "SHIP-00002")["tracking_status"] == "Delivered"
+
+
+@pytest.mark.parametrize("refund_status", ["rejected", "not_applicable"])
+def test_a_refund_easypost_refuses_leaves_the_label_on_the_shipment(easypost_fake, refund_status):
+	"""E1: a rejected or not_applicable refund is not a void: the label is still valid and billed."""
+	gateway, carrier, shipment = erp_with_shipment(), easypost(easypost_fake), us_shipment()
+	first = sync.buy_label(gateway, EASYPOST, carrier, shipment, cheapest(carrier, shipment))
+	easypost_fake.refund_answer = refund_status
+	with pytest.raises(
+		PermanentError, match=f"was not voided and stays on Shipment SHIP-00001.*{refund_status}"
+	):
+		sync.void_label(gateway, EASYPOST, carrier, "SHIP-00001")
+	doc = gateway.get("Shipment", "SHIP-00001")
+	assert (doc["awb_number"], doc["status"]) == (first.label.tracking_number, "Booked")
+	assert gateway.get("Delivery Note", "DN-0001")["lr_no"] == first.label.tracking_number
+	assert gateway.find_link(EASYPOST, "voided_label", "SHIP-00001") is None
+	again = sync.buy_label(gateway, EASYPOST, carrier, shipment, cheapest(carrier, shipment))
+	assert not again.created and easypost_fake.purchases == 1
+
+
+def test_a_cancellation_sendcloud_refuses_leaves_the_label_on_the_shipment(sendcloud_fake):
+	"""S4: Sendcloud's 409 "Cancellation rejected" is reported once, and the label stays."""
+	account = AccountRef("Carrier Account", "Sendcloud NL")
+	gateway, shipment = erp_with_shipment("SHIP-00003"), nl_shipment()
+	carrier = build_carrier("Sendcloud NL", sendcloud_settings(sendcloud_fake), **fast())
+	label = sync.buy_label(gateway, account, carrier, shipment, carrier.rates(shipment)[0]).label
+	sendcloud_fake.set_status(label.tracking_number, "DELIVERED", "Delivered")
+	with pytest.raises(PermanentError, match="This shipment is already being cancelled."):
+		sync.void_label(gateway, account, carrier, "SHIP-00003")
+	assert gateway.get("Shipment", "SHIP-00003")["awb_number"] == label.tracking_number
+	assert len([r for r in sendcloud_fake.requests if r.path.endswith("/cancel")]) == 1
+
+
+def test_a_sendcloud_label_bought_by_an_attempt_that_timed_out_is_recorded_not_bought_again(sendcloud_fake):
+	"""S3: the first announce outlives our timeout but succeeds at Sendcloud; the job's retry sends the
+	same external_reference_id, gets 409 with that shipment, and records it."""
+	account = AccountRef("Carrier Account", "Sendcloud NL")
+	gateway, shipment = erp_with_shipment("SHIP-00003"), nl_shipment()
+	carrier = build_carrier(
+		"Sendcloud NL", sendcloud_settings(sendcloud_fake), **fast(timeout=(1.0, 0.2), max_retries=0)
+	)
+	rate = carrier.rates(shipment)[0]
+	sendcloud_fake.inject("delay", delay=0.5, path="/announce")
+	with pytest.raises(TransientError, match="Timed out"):
+		sync.buy_label(gateway, account, carrier, shipment, rate)
+	deadline = time.monotonic() + 5
+	while not sendcloud_fake.announced and time.monotonic() < deadline:
+		time.sleep(0.02)
+	retried = sync.buy_label(gateway, account, carrier, shipment, rate)
+	[(parcel_number, parcel)] = sendcloud_fake.parcels.items()
+	assert retried.created and retried.label.tracking_number == parcel_number
+	assert gateway.get("Shipment", "SHIP-00003")["awb_number"] == parcel_number
+	assert sendcloud_fake.announced == 1

@@ -16,6 +16,7 @@ with header DHL-API-Key (setting `tracking_base_url`, default https://api-eu.dhl
 import base64
 import binascii
 import json
+import re
 from decimal import Decimal
 
 from erp_connectors.connectors.errors import NeedsAttention, PermanentError
@@ -39,6 +40,22 @@ STATUS_MAP = {
 	"failure": model.EXCEPTION,
 	"unknown": model.UNKNOWN,
 }
+# The lengths of DHL's Shipper and ContactAddress schemas (OpenAPI 2.1.12). Names and the extra address
+# line are cut to fit; the others are refused when too long, as a cut one would be a wrong address.
+MAX_LENGTHS = {
+	"name1": 50,
+	"name2": 50,
+	"name3": 50,
+	"additionalAddressInformation1": 60,
+	"addressStreet": 50,
+	"addressHouse": 10,
+	"postalCode": 10,
+	"city": 40,
+	"email": 80,
+	"phone": 20,
+}
+CUT_TO_FIT = ("name1", "name2", "name3", "additionalAddressInformation1")
+POSTAL_CODE = re.compile(r"[0-9A-Za-z]+([ -]?[0-9A-Za-z]+)*")
 # DHL wants ISO 3166-1 alpha-3; the ERP gives alpha-2.
 ISO3 = dict(
 	pair.split(":")
@@ -134,8 +151,8 @@ class DhlParcelDeCarrier(Carrier):
 			"product": rate.service_code or rate.rate_id,
 			"billingNumber": self._billing_number(rate),
 			"refNo": _reference(idempotency_key),
-			"shipper": _address(shipment.from_address),
-			"consignee": _address(shipment.to_address),
+			"shipper": _shipper(shipment.from_address),
+			"consignee": _consignee(shipment.to_address),
 			"details": {"weight": {"uom": "g", "value": int(parcel.weight_in("g").to_integral_value())}},
 		}
 		sides = parcel.dimensions_in("mm")
@@ -242,13 +259,35 @@ def _decode_label(item, body) -> bytes | None:
 		raise PermanentError("DHL sent a label that is not valid base64") from None
 
 
-def _address(address):
+def _iso3(address) -> str:
 	country = ISO3.get((address.country or "").upper())
 	if not country:
 		raise NeedsAttention(
 			f"DHL Parcel DE needs an ISO-3 country code for {address.country!r}; add it to ISO3 in "
 			"erp_connectors/shipping_connector/carriers/dhl_parcel_de.py or correct the address's country."
 		)
+	return country
+
+
+def _shipper(address):
+	"""DHL's Shipper schema: no phone and no additional address line, so a second street line is
+	printed as name3."""
+	fields = {
+		"name1": address.company or address.name,
+		"name2": address.name if address.company else None,
+		"name3": address.street2,
+		"addressStreet": address.street1,
+		"addressHouse": address.house_number,
+		"postalCode": address.postal_code,
+		"city": address.city,
+		"country": _iso3(address),
+		"email": address.email,
+	}
+	return _fitted(fields, "sender")
+
+
+def _consignee(address):
+	"""DHL's ContactAddress schema (the doorstep branch of Consignee)."""
 	fields = {
 		"name1": address.company or address.name,
 		"name2": address.name if address.company else None,
@@ -257,8 +296,39 @@ def _address(address):
 		"additionalAddressInformation1": address.street2,
 		"postalCode": address.postal_code,
 		"city": address.city,
-		"country": country,
+		"country": _iso3(address),
 		"email": address.email,
-		"phone": address.phone,
+		"phone": _phone(address.phone),
 	}
-	return {key: value for key, value in fields.items() if value not in (None, "")}
+	return _fitted(fields, "recipient")
+
+
+def _fitted(fields: dict, side: str) -> dict:
+	"""Free text cut to DHL's lengths; a field that would be wrong once cut is refused instead."""
+	fitted = {}
+	for key, value in fields.items():
+		if value in (None, ""):
+			continue
+		value = str(value).strip()
+		if key in CUT_TO_FIT:
+			value = value[: MAX_LENGTHS[key]]
+		elif key in MAX_LENGTHS and len(value) > MAX_LENGTHS[key]:
+			raise NeedsAttention(
+				f"DHL Parcel DE takes at most {MAX_LENGTHS[key]} characters for the {side}'s {key}; "
+				f"{value!r} has {len(value)}. Shorten it on the Address (cutting it would send a wrong address)."
+			)
+		fitted[key] = value
+	code = fitted.get("postalCode")
+	if code is not None and (len(code) < 3 or not POSTAL_CODE.fullmatch(code)):
+		raise NeedsAttention(
+			f"DHL Parcel DE takes a postal code of 3 to 10 letters and digits (a space or hyphen between "
+			f"them allowed); the {side}'s postal code is {fitted['postalCode']!r}. Correct it on the Address."
+		)
+	return fitted
+
+
+def _phone(phone: str | None) -> str | None:
+	"""Too long for DHL's 20 characters? Then without spaces and punctuation, which may make it fit."""
+	if not phone or len(phone) <= MAX_LENGTHS["phone"]:
+		return phone
+	return ("+" if phone.strip().startswith("+") else "") + re.sub(r"\D", "", phone)

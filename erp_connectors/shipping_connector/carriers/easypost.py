@@ -26,6 +26,14 @@ from erp_connectors.shipping_connector.carriers.model import Label, Rate, Tracki
 
 SIGNATURE_PREFIX = "hmac-sha256-hex="
 
+VOID_STATES = {"submitted": "pending", "refunded": "voided"}
+REFUSALS = {
+	"rejected": "EasyPost rejected the refund (refund_status rejected), so the label is still valid and "
+	"billed. A refund asked for right after the purchase can be rejected by mistake: try Void again later.",
+	"not_applicable": "EasyPost answered refund_status not_applicable: this carrier bills on scan, so "
+	"there is nothing to refund and asking again will not change that. The label is billed only if scanned.",
+}
+
 STATUS_MAP = {
 	"unknown": model.UNKNOWN,
 	"pre_transit": model.PRE_TRANSIT,
@@ -106,9 +114,18 @@ class EasyPostCarrier(Carrier):
 		return body if bought else None
 
 	def void_label(self, label_ref):
+		"""refund_status (docs.easypost.com, "Shipping Refund"): submitted (the usual first answer;
+		the carrier confirms later), refunded, rejected (may be retried later) or not_applicable
+		(bill-on-scan carriers: never changes). Only the first two give the label up."""
 		body = self.call("POST", f"/shipments/{label_ref}/refund")
-		state = "voided" if body.get("refund_status") == "refunded" else "pending"
-		return VoidResult(label_ref=label_ref, state=state, message=body.get("refund_status"))
+		status = body.get("refund_status")
+		if status in VOID_STATES:
+			return VoidResult(label_ref=label_ref, state=VOID_STATES[status], message=status)
+		return VoidResult(
+			label_ref=label_ref,
+			state="refused",
+			message=REFUSALS.get(status, f"EasyPost answered the refund with refund_status {status!r}."),
+		)
 
 	def track(self, tracking_number, carrier=None):
 		tracker = {"tracking_code": tracking_number}

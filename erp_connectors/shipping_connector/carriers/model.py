@@ -162,7 +162,9 @@ class Label:
 @dataclass(frozen=True)
 class VoidResult:
 	label_ref: str
-	state: str  # "voided" (done) or "pending" (the provider confirms later, e.g. an EasyPost refund)
+	# "voided" (done), "pending" (accepted; the provider confirms later, e.g. an EasyPost refund
+	# submitted) or "refused" (the label is still valid and billed; `message` says why)
+	state: str
 	message: str | None = None
 
 

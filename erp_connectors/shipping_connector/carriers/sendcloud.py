@@ -2,9 +2,12 @@
 
 Auth: HTTP Basic with public key : secret key. Webhooks carry
 `Sendcloud-Signature` = hex HMAC-SHA256(raw body, secret key).
-Rates come from POST /shipping-options with `calculate_quotes`; a quote's
-`lead_time` is in hours. The label of an announced parcel is an authenticated
-API document, fetched with the same credentials.
+Rates come from POST /shipping-options with `calculate_quotes` and the route as
+flat filter keys; a quote's `lead_time` is in hours. The label of an announced
+parcel is an authenticated API document, fetched with the same credentials.
+A 409 is never retried: on announce it carries the shipment already announced
+under our `external_reference_id` (the idempotency key), on cancel it is a refusal.
+Field names and answers follow Sendcloud's v3 OpenAPI document (tests/data).
 """
 
 import dataclasses
@@ -27,11 +30,15 @@ from erp_connectors.shipping_connector.carriers.base import (
 from erp_connectors.shipping_connector.carriers.model import Label, Rate, TrackingUpdate, VoidResult
 
 # Sendcloud's parent statuses (sendcloud.dev "Tracking statuses"), matched on their readable name,
-# which is what webhooks send as status.message and tracking sends as parent_status.
+# which is what webhooks send as status.message, and the parcel status codes of the v3 document
+# (READY_TO_SEND, ANNOUNCING, ANNOUNCED, ANNOUNCEMENT_FAILED, CANCELLED), which tracking events
+# carry as status_code. "accepted" is the document's own example event: "Parcel has been accepted
+# by the carrier.", i.e. picked up.
 STATUS_GROUPS = {
-	model.PRE_TRANSIT: "ready_to_send ready_to_print being_announced announced announced_not_collected no_label",
-	model.IN_TRANSIT: "en_route_to_sorting_center at_sorting_centre at_sorting_center being_sorted sorted at_customs "
-	"parcel_en_route shipment_picked_up_by_driver delivery_delayed delivery_date_changed "
+	model.PRE_TRANSIT: "ready_to_send ready_to_print being_announced announcing announced announced_not_collected "
+	"no_label",
+	model.IN_TRANSIT: "accepted en_route_to_sorting_center at_sorting_centre at_sorting_center being_sorted sorted "
+	"at_customs parcel_en_route shipment_picked_up_by_driver delivery_delayed delivery_date_changed "
 	"delivery_address_changed delivery_method_changed",
 	model.OUT_FOR_DELIVERY: "out_for_delivery driver_en_route awaiting_customer_pickup",
 	model.DELIVERED: "delivered shipment_collected_by_customer",
@@ -51,13 +58,30 @@ class SendcloudHttp(HttpClient):
 	service = "sendcloud"
 
 	def error_message(self, response):
-		"""v3: {"errors": [{"status", "code", "detail", "source": {"pointer"}}]}; each detail verbatim."""
+		"""v3: {"errors": [{"status", "code", "detail", "source": {"pointer"}}]}, each detail verbatim;
+		tracking answers {"detail": "..."}."""
 		try:
-			errors = response.json()["errors"]
-			lines = [_error_line(error) for error in errors if isinstance(error, dict)]
-		except (ValueError, KeyError, TypeError):
+			body = response.json()
+		except ValueError:
 			return super().error_message(response)
+		if isinstance(body, dict) and isinstance(body.get("detail"), str):
+			return body["detail"]
+		errors = body.get("errors") if isinstance(body, dict) else None
+		lines = [_error_line(error) for error in errors or [] if isinstance(error, dict)]
 		return "; ".join(line for line in lines if line) or super().error_message(response)
+
+	def raise_for_status(self, response):
+		if response.status_code == 409:
+			# A duplicate reference or a refused cancellation: the same call gives the same answer.
+			raise PermanentError(self.error_message(response), status=409, details=_json_or_none(response))
+		super().raise_for_status(response)
+
+
+def _json_or_none(response):
+	try:
+		return response.json(parse_float=Decimal)
+	except ValueError:
+		return None
 
 
 def _error_line(error) -> str:
@@ -100,9 +124,19 @@ class SendcloudCarrier(Carrier):
 		return rates
 
 	def buy_label(self, shipment, rate, idempotency_key):
-		body = self.call(
-			"POST", "/shipments/announce", json=self._announce_body(shipment, rate, idempotency_key)
-		)
+		try:
+			body = self.call(
+				"POST", "/shipments/announce", json=self._announce_body(shipment, rate, idempotency_key)
+			)
+		except PermanentError as error:
+			if error.status != 409 or not isinstance(error.details, dict):
+				raise
+			# Our reference was used before: by an attempt whose answer we lost. Sendcloud returns
+			# the shipment it announced then, which is the label to record (and already paid for).
+			body = error.details
+		return self._label(body, rate)
+
+	def _label(self, body, rate):
 		data = body.get("data") or {}
 		parcel = require(dig(data, "parcels", 0), self.provider, "an announced parcel", body)
 		errors = dig(data, "errors") or dig(parcel, "errors")
@@ -115,7 +149,7 @@ class SendcloudCarrier(Carrier):
 			tracking_number=str(
 				require(parcel.get("tracking_number"), self.provider, "a tracking number", body)
 			),
-			carrier=str(dig(data, "carrier", "name") or dig(data, "carrier", "code") or rate.carrier),
+			carrier=rate.carrier,  # the shipment the v3 API answers names no carrier
 			service=rate.service,
 			label_ref=str(require(data.get("id"), self.provider, "a shipment id", body)),
 			price=rate.amount,
@@ -128,7 +162,19 @@ class SendcloudCarrier(Carrier):
 		return dataclasses.replace(label, label_bytes=self._document(link))
 
 	def void_label(self, label_ref):
-		body = self.call("POST", f"/shipments/{label_ref}/cancel")
+		try:
+			body = self.call("POST", f"/shipments/{label_ref}/cancel")
+		except PermanentError as error:
+			if error.status != 409:
+				raise
+			return VoidResult(
+				label_ref=label_ref,
+				state="refused",
+				message=f"Sendcloud refused to cancel shipment {label_ref}: {error.remote_message} "
+				"(Sendcloud refuses a shipment already cancelled or being cancelled, a delivered one, "
+				"and one announced more than 42 days ago.)",
+			)
+		# 200 {status: cancelled}; 202 {status: queued}: cancelled later unless the parcel moves first.
 		status = str(dig(body, "data", "status") or "")
 		return VoidResult(
 			label_ref=label_ref,
@@ -137,20 +183,25 @@ class SendcloudCarrier(Carrier):
 		)
 
 	def track(self, tracking_number, carrier=None):
-		data = self.call("GET", f"/parcels/tracking/{tracking_number}").get("data") or {}
-		events = data.get("events") or []
-		latest = events[-1] if events else {}
-		raw = data.get("parent_status") or latest.get("parent_status") or "Unknown status"
+		"""The parcel-tracking object: tracking_numbers[] and events[]; the latest event is the status."""
+		body = self.call("GET", f"/parcels/tracking/{tracking_number}")
+		numbers = [n for n in body.get("tracking_numbers") or [] if isinstance(n, dict)]
+		ours = next((n for n in numbers if n.get("tracking_number") == tracking_number), None)
+		ours = ours or (numbers[0] if numbers else {})
+		events = [e for e in body.get("events") or [] if isinstance(e, dict)]
+		# Chronological, says the reference; sorted anyway, and of equal times the later listed wins.
+		latest = sorted(events, key=lambda e: str(e.get("event_at") or ""))[-1] if events else {}
+		raw = latest.get("status_code")
 		return TrackingUpdate(
 			provider=self.provider,
-			tracking_number=str(data.get("tracking_number") or tracking_number),
+			tracking_number=str(ours.get("tracking_number") or tracking_number),
 			status=self.normalise(raw),
-			carrier=data.get("carrier_code") or carrier,
-			carrier_status=str(raw),
-			message=latest.get("carrier_message") or latest.get("description"),
-			occurred_at=latest.get("timestamp") or data.get("updated_at"),
-			tracking_url=data.get("tracking_url"),
-			estimated_delivery=dig(data, "details", "expected_delivery_date"),
+			carrier=ours.get("carrier_code") or carrier,
+			carrier_status=str(raw) if raw else None,
+			message=latest.get("status_description"),
+			occurred_at=latest.get("event_at") or body.get("updated_at"),
+			tracking_url=ours.get("tracking_url"),
+			estimated_delivery=dig(body, "details", "expected_delivery_date"),
 		)
 
 	@classmethod
@@ -214,15 +265,15 @@ class SendcloudCarrier(Carrier):
 		return parcels
 
 	def _options_body(self, shipment):
+		"""The spec's shipping-option-filter: the route as flat keys (an address object would be ignored)."""
+		route = {
+			"from_country_code": shipment.from_address.country,
+			"from_postal_code": shipment.from_address.postal_code,
+			"to_country_code": shipment.to_address.country,
+			"to_postal_code": shipment.to_address.postal_code,
+		}
 		return {
-			"from_address": {
-				"country_code": shipment.from_address.country,
-				"postal_code": shipment.from_address.postal_code,
-			},
-			"to_address": {
-				"country_code": shipment.to_address.country,
-				"postal_code": shipment.to_address.postal_code,
-			},
+			**{key: value for key, value in route.items() if value},
 			"parcels": self._parcels(shipment),
 			"calculate_quotes": True,
 		}

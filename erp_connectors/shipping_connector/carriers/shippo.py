@@ -8,7 +8,7 @@ constant time with the account's webhook secret.
 import dataclasses
 import hashlib
 
-from erp_connectors.connectors.errors import PermanentError, SignatureError
+from erp_connectors.connectors.errors import NeedsAttention, PermanentError, SignatureError
 from erp_connectors.connectors.http import HttpClient
 from erp_connectors.connectors.signatures import matches
 from erp_connectors.shipping_connector.carriers import model
@@ -33,6 +33,7 @@ STATUS_MAP = {
 	"unknown": model.UNKNOWN,
 }
 TRACKING_EVENTS = ("track_updated",)
+SIDES = ("length", "width", "height")
 
 
 class ShippoHttp(HttpClient):
@@ -148,20 +149,12 @@ class ShippoCarrier(Carrier):
 
 	# mapping
 	def _shipment_body(self, shipment):
-		parcels = []
-		for parcel in shipment.parcels:
-			item = {"weight": str(plain_number(parcel.weight_in("kg"), "0.001")), "mass_unit": "kg"}
-			sides = parcel.dimensions_in("cm")
-			if sides:
-				item.update(
-					zip(("length", "width", "height"), (str(plain_number(s)) for s in sides), strict=True)
-				)
-				item["distance_unit"] = "cm"
-			parcels.append(item)
 		return {
 			"address_from": _address(shipment.from_address),
 			"address_to": _address(shipment.to_address),
-			"parcels": parcels,
+			"parcels": [
+				_parcel(shipment, number, parcel) for number, parcel in enumerate(shipment.parcels, 1)
+			],
 			"async": False,
 			"metadata": shipment.reference,
 			"extra": {"is_return": True} if shipment.is_return else {},
@@ -200,6 +193,25 @@ class ShippoCarrier(Carrier):
 			occurred_at=status.get("status_date"),
 			estimated_delivery=track.get("eta"),
 		)
+
+
+def _parcel(shipment, number, parcel) -> dict:
+	"""Shippo's ParcelCreateRequest: weight AND length, width, height with their units (its only other
+	form names a carrier's parcel template, which a Shipment's parcel is not)."""
+	sides = parcel.dimensions_in("cm")
+	if sides is None:
+		missing = [side for side in SIDES if getattr(parcel, side) in (None, "", 0)]
+		named = " and ".join(filter(None, (", ".join(missing[:-1]), missing[-1])))
+		raise NeedsAttention(
+			f"Shippo needs every parcel's length, width and height to quote it: parcel {number} of Shipment "
+			f"{shipment.reference} has no {named}. Fill them in on the Shipment's parcel rows."
+		)
+	return {
+		"weight": str(plain_number(parcel.weight_in("kg"), "0.001")),
+		"mass_unit": "kg",
+		**{side: str(plain_number(size)) for side, size in zip(SIDES, sides, strict=True)},
+		"distance_unit": "cm",
+	}
 
 
 def _messages(body) -> str:

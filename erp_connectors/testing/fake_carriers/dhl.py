@@ -1,19 +1,35 @@
 """Fake DHL Parcel DE Shipping v2 plus the Unified Shipment Tracking API, on 127.0.0.1.
 
-Shipping (/parcel/de/shipping/v2) needs header dhl-api-key AND Basic user:password;
-tracking (/track/shipments) needs header DHL-API-Key. Errors are application/problem+json.
+Shipping (/parcel/de/shipping/v2) is held to DHL's OpenAPI document 2.1.12
+(tests/data/dhl_parcel_de_shipping_v2.1.12_openapi_from_netresearch_sdk.yaml): every request
+and response is validated against it. It needs header dhl-api-key AND Basic user:password.
+Errors are application/problem+json in the document's shapes: LabelDataResponse for 400 (a
+refused request's problems become items[].validationMessages), RequestStatus otherwise.
 Orders answer with DHL's own SDK fixtures (tests/data/dhl_parcel_de_v2_sdk_fixture_*): the
 success body (base64 label) and, after reject_next_order(), the verbatim validation-error body.
 A missing consignee postal code gets the same validation shape with a message of ours.
-Tracking bodies follow the Unified API's documented fields (statusCode pre-transit/transit/
-delivered/failure/unknown); there are no webhooks.
+
+Tracking (/track/shipments, header DHL-API-Key) is a different API, "Shipment Tracking -
+Unified", for which no OpenAPI document is at hand. It is held to what DHL documents
+(`UnifiedTrackingContract`): the trackingNumber query, the response fields our client reads,
+and statusCode one of pre-transit, transit, delivered, failure, unknown. DHL sends no webhooks.
 """
 
-from erp_connectors.testing.fake_carriers._shared import basic_credentials, digits, fresh, load_fixture
+from erp_connectors.testing.contracts import Contract
+from erp_connectors.testing.contracts.openapi import OpenAPIContract, content_type
+from erp_connectors.testing.contracts.problems import Problem
+from erp_connectors.testing.fake_carriers._shared import (
+	FIXTURES_DIR,
+	basic_credentials,
+	digits,
+	fresh,
+	load_fixture,
+)
 from erp_connectors.testing.fake_server import FakeService, Response, route
 
 PROBLEM = {"Content-Type": "application/problem+json"}
 SHIPPING = "/parcel/de/shipping/v2"
+TRACKING = "/track/shipments"
 TITLES = {
 	400: "Bad Request",
 	401: "Unauthorized",
@@ -23,11 +39,121 @@ TITLES = {
 }
 
 
+def request_status(status: int, detail: str) -> dict:
+	"""RequestStatus: detail is at most 80 characters."""
+	return {"title": TITLES.get(status, "Error"), "statusCode": status, "detail": detail[:80]}
+
+
+def dhl_errors(status: int, problems: list) -> Response:
+	"""A refusal in the document's shapes: a 400 lists each problem as a validation message."""
+	problems = [p if isinstance(p, Problem) else Problem(str(p)) for p in problems]
+	if status != 400:
+		return Response(status, request_status(status, "; ".join(problems)), PROBLEM)
+	messages = [
+		{"property": p.dotted or "body", "validationMessage": p.text, "validationState": "Error"}
+		for p in problems
+	]
+	item = {"sstatus": {"title": "Bad Request", "statusCode": 400}, "validationMessages": messages}
+	body = {"status": request_status(400, "0 of 1 shipment successfully created."), "items": [item]}
+	return Response(400, body, PROBLEM)
+
+
+SHIPPING_CONTRACT = OpenAPIContract(
+	"DHL Parcel DE",
+	FIXTURES_DIR / "dhl_parcel_de_shipping_v2.1.12_openapi_from_netresearch_sdk.yaml",
+	dhl_errors,
+)
+
+
+class UnifiedTrackingContract(Contract):
+	"""What DHL documents for GET /track/shipments (developer.dhl.com/api-reference/shipment-tracking):
+	no OpenAPI document is at hand, so only these are checked. statusCode values: DHL developer
+	support, "What are the different status codes available in the DHL Shipment tracking - Unified
+	API?" (support-developer.dhl.com, solution 47001197243): pre-transit, transit, delivered,
+	failure, unknown."""
+
+	provider = "DHL Parcel DE"
+	STATUS_CODES = ("pre-transit", "transit", "delivered", "failure", "unknown")
+	SHIPMENT_KEYS = {"id", "service", "origin", "destination", "status", "estimatedTimeOfDelivery", "details"}
+	SHIPMENT_KEYS |= {"events", "serviceUrl", "rerouteUrl", "estimatedDeliveryTimeFrame"}
+	STATUS_KEYS = {"timestamp", "location", "statusCode", "status", "description", "remark", "nextSteps"}
+	PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+	def check_request(self, request):
+		if request.method != "GET" or request.path != TRACKING:
+			return [
+				Problem(f"{request.method} {request.path} is not part of DHL's tracking API", kind="route")
+			]
+		if not request.query.get("trackingNumber"):
+			return [Problem("required", "/trackingNumber", kind="required")]
+		return []
+
+	def check_response(self, request, response):
+		body = response.body if isinstance(response.body, dict) else {}
+		if response.status != 200:
+			problems = [f"{key}: not a problem-detail member" for key in body if key not in self.PROBLEM_KEYS]
+			if content_type(response) != "application/problem+json":
+				problems.append(f"{response.status} must be application/problem+json")
+			return problems
+		problems = []
+		for index, shipment in enumerate(body.get("shipments") or [None]):
+			if not isinstance(shipment, dict) or not shipment.get("id"):
+				problems.append(f"/shipments/{index}: a shipment needs its id")
+				continue
+			problems += [
+				f"/shipments/{index}/{k}: not documented" for k in shipment if k not in self.SHIPMENT_KEYS
+			]
+			for where, status in [("status", shipment.get("status"))] + [
+				(f"events/{n}", event) for n, event in enumerate(shipment.get("events") or [])
+			]:
+				status = status if isinstance(status, dict) else {}
+				problems += [
+					f"/shipments/{index}/{where}/{k}: not documented"
+					for k in status
+					if k not in self.STATUS_KEYS
+				]
+				if status.get("statusCode") not in self.STATUS_CODES:
+					problems.append(
+						f"/shipments/{index}/{where}/statusCode: {status.get('statusCode')!r} is not documented"
+					)
+		return problems
+
+	def refusal(self, request, problems):
+		body = {"title": "Bad Request", "status": 400, "detail": "; ".join(problems)}
+		return Response(404 if problems[0].kind == "route" else 400, body, PROBLEM)
+
+
+class DhlContract(Contract):
+	"""The shipping document for /parcel/de/shipping/v2, DHL's tracking documentation for /track/."""
+
+	provider = "DHL Parcel DE"
+	shipping, tracking = SHIPPING_CONTRACT, UnifiedTrackingContract()
+
+	def load(self) -> "DhlContract":
+		self.shipping.load()
+		return self
+
+	def _for(self, request) -> Contract:
+		return self.tracking if request.path.startswith("/track/") else self.shipping
+
+	def check_request(self, request):
+		return self._for(request).check_request(request)
+
+	def check_response(self, request, response):
+		return self._for(request).check_response(request, response)
+
+	def refusal(self, request, problems):
+		return self._for(request).refusal(request, problems)
+
+
 class FakeDhl(FakeService):
+	contract = DhlContract()
+
 	def __init__(
 		self, api_key="dhl_api_key", username="user-valid", password="SandboxPasswort2023!", fixtures_dir=None
 	):
 		super().__init__()
+		self.contract.load()
 		self.api_key, self.login = api_key, (username, password)
 		self.success = load_fixture(
 			"dhl_parcel_de_v2_sdk_fixture_POST_orders_response_singleShipmentSuccess.json", fixtures_dir
@@ -50,33 +176,29 @@ class FakeDhl(FakeService):
 	def authenticate(self, request):
 		if request.path.startswith("/track/"):
 			if request.header("dhl-api-key") != self.api_key:
-				return self.error_response(401, "Invalid API key.")
+				body = {"title": "Unauthorized", "status": 401, "detail": "Invalid API key."}
+				return Response(401, body, PROBLEM)
 			return None
 		if request.header("dhl-api-key") != self.api_key or basic_credentials(request) != self.login:
 			return self.error_response(401, "Unauthorized for given resource.")
 		return None
 
 	def error_response(self, status, message):
-		title = TITLES.get(status, "Error")
-		return Response(
-			status, {"title": title, "status": status, "statusCode": status, "detail": message}, PROBLEM
-		)
+		return Response(status, request_status(status, message), PROBLEM)
 
 	@route("POST", SHIPPING + r"/orders")
 	def create_orders(self, request):
-		if request.query.get("docFormat", "PDF") not in ("PDF", "ZPL2"):
-			return self.error_response(400, "docFormat must be PDF or ZPL2.")
-		shipments = (request.json() or {}).get("shipments") or []
+		shipments = request.json()["shipments"]
 		if len(shipments) != 1:
-			return self.error_response(400, "This fake accepts exactly one shipment per order.")
+			return dhl_errors(
+				400, [Problem("This fake accepts exactly one shipment per order.", "/shipments")]
+			)
 		if self._reject_next:
 			self._reject_next = False
 			return Response(400, fresh(self.rejection), PROBLEM)
 		shipment = shipments[0]
 		if not (shipment.get("consignee") or {}).get("postalCode"):
-			return Response(
-				400, self._validation("consignee.postalCode", "Please enter a postal code."), PROBLEM
-			)
+			return dhl_errors(400, [Problem("Please enter a postal code.", "/consignee/postalCode")])
 		body = fresh(self.success)
 		item = body["items"][0]
 		if self.orders:
@@ -87,15 +209,10 @@ class FakeDhl(FakeService):
 
 	@route("DELETE", SHIPPING + r"/orders")
 	def delete_orders(self, request):
-		if not request.query.get("profile"):
-			return self.error_response(400, "Query parameter profile is required.")
-		number = request.query.get("shipment")
-		if self.orders.pop(number or "", None) is None:
+		number = request.query["shipment"]
+		if self.orders.pop(number, None) is None:
 			item = {"shipmentNo": number, "sstatus": {"title": "Unknown shipment number.", "statusCode": 400}}
-			body = {
-				"status": {"title": "Bad Request", "statusCode": 400, "detail": "0 of 1 shipment deleted."},
-				"items": [item],
-			}
+			body = {"status": request_status(400, "0 of 1 shipment deleted."), "items": [item]}
 			return Response(400, body, PROBLEM)
 		item = {"shipmentNo": number, "sstatus": {"title": "OK", "statusCode": 200}}
 		return Response(
@@ -106,9 +223,9 @@ class FakeDhl(FakeService):
 			},
 		)
 
-	@route("GET", r"/track/shipments")
+	@route("GET", TRACKING)
 	def track(self, request):
-		number = request.query.get("trackingNumber")
+		number = request.query["trackingNumber"]
 		if number not in self.tracking_status:
 			body = {
 				"title": "No result found",
@@ -131,20 +248,3 @@ class FakeDhl(FakeService):
 			"serviceUrl": f"https://www.dhl.de/de/privatkunden.html?piececode={number}",
 		}
 		return Response(200, {"shipments": [shipment]})
-
-	@staticmethod
-	def _validation(prop, message):
-		item = {
-			"sstatus": {"title": "Bad Request", "statusCode": 400},
-			"validationMessages": [
-				{"property": prop, "validationMessage": message, "validationState": "Error"}
-			],
-		}
-		return {
-			"status": {
-				"title": "Bad Request",
-				"statusCode": 400,
-				"detail": "0 of 1 shipment successfully created.",
-			},
-			"items": [item],
-		}

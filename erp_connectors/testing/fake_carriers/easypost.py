@@ -1,5 +1,10 @@
 """Fake EasyPost v2 on 127.0.0.1, seeded from EasyPost's own docs responses (tests/data/easypost_*).
 
+Held to EasyPost's recorded real traffic: the cassettes of its official Python library
+(tests/data/easypost_python_cassettes, see testing/contracts/recorded.py). Every request must
+fit the envelope recorded for its endpoint, every response the recorded shape and status, and
+refund_status one of the values EasyPost documents (docs.easypost.com, "Shipping Refund").
+
 Enforces Basic auth (API key as user, empty password), validates addresses and
 parcels with EasyPost's error shape {"error": {"code", "message", "errors"}},
 refuses to buy postage twice, serves label files without auth (as S3 does)
@@ -10,7 +15,10 @@ Test tracking codes behave like EasyPost's test mode: EZ1000000001 pre_transit .
 import unicodedata
 
 from erp_connectors.connectors.signatures import hmac_sha256
+from erp_connectors.testing.contracts.problems import Problem
+from erp_connectors.testing.contracts.recorded import RecordedTrafficContract
 from erp_connectors.testing.fake_carriers._shared import (
+	FIXTURES_DIR,
 	PNG_BYTES,
 	WebhookDelivery,
 	basic_credentials,
@@ -32,19 +40,48 @@ TEST_TRACKING_CODES = {
 	"EZ7000000007": "unknown",
 }
 ERROR_CODES = {401: "APIKEY.INACTIVE", 404: "NOT_FOUND", 429: "RATE_LIMITED", 500: "INTERNAL_SERVER_ERROR"}
+# docs.easypost.com/docs/shipments/shipping-refund: "refund_status attribute of the Shipment will be
+# populated with one of the possible values: submitted, refunded, rejected, not_applicable".
+REFUND_STATUSES = (None, "submitted", "refunded", "rejected", "not_applicable")
+REFUND_SOURCE = "docs.easypost.com/docs/shipments/shipping-refund"
+
+
+def easypost_error(status: int, message: str, errors=None, code=None) -> Response:
+	error = {"code": code or ERROR_CODES.get(status, "SERVICE.UNAVAILABLE"), "message": message}
+	return Response(status, {"error": {**error, "errors": errors or []}})
+
+
+def easypost_refusal(status: int, problems: list[Problem]) -> Response:
+	errors = [{"field": p.dotted, "message": p.text, "suggestion": None} for p in problems]
+	return easypost_error(status, "One or more parameters were invalid.", errors, "PARAMETER.INVALID")
+
+
+CONTRACT = RecordedTrafficContract(
+	"EasyPost",
+	sorted((FIXTURES_DIR / "easypost_python_cassettes").glob("*.yaml")),
+	easypost_refusal,
+	documented_values={"refund_status": (REFUND_STATUSES, REFUND_SOURCE)},
+	label_files="/files/",
+)
 
 
 class FakeEasyPost(FakeService):
+	contract = CONTRACT
+
 	def __init__(self, api_key: str = "EZTK_test_key", fixtures_dir=None):
 		super().__init__()
+		self.contract.load()
 		self.api_key = api_key
 		self.created = load_fixture("easypost_docs_response_shipments-create.json", fixtures_dir)
 		self.bought = load_fixture("easypost_docs_response_shipments-buy.json", fixtures_dir)
 		self.tracker = load_fixture("easypost_docs_response_trackers-create.json", fixtures_dir)
+		for detail in self.tracker["tracking_details"]:
+			detail.pop("est_delivery_date", None)  # in the docs example, in no recorded real answer
 		self.event = load_fixture("easypost_fixture_event-body.json", fixtures_dir)
 		self.shipments: dict[str, dict] = {}
 		self.purchases = 0
 		self.rate_messages: list[dict] | None = None  # set to make carriers refuse to rate
+		self.refund_answer = "submitted"  # the refund_status the next refund gets
 
 	@property
 	def files_url(self) -> str:
@@ -59,12 +96,7 @@ class FakeEasyPost(FakeService):
 		return None
 
 	def error_response(self, status, message, errors=None, code=None):
-		error = {
-			"code": code or ERROR_CODES.get(status, "SERVICE.UNAVAILABLE"),
-			"message": message,
-			"errors": errors or [],
-		}
-		return Response(status, {"error": error})
+		return easypost_error(status, message, errors, code)
 
 	@route("POST", r"/v2/shipments")
 	def create_shipment(self, request):
@@ -138,7 +170,7 @@ class FakeEasyPost(FakeService):
 			return self.error_response(
 				422, "Shipment has no postage to refund.", code="SHIPMENT.REFUND.UNAVAILABLE"
 			)
-		shipment["refund_status"] = "submitted"
+		shipment["refund_status"] = self.refund_answer
 		return Response(200, shipment)
 
 	@route("POST", r"/v2/trackers")
@@ -153,7 +185,7 @@ class FakeEasyPost(FakeService):
 			id=hex_id("trk_"), tracking_code=code, carrier=data.get("carrier") or tracker["carrier"]
 		)
 		tracker["status"] = TEST_TRACKING_CODES.get(code, tracker["status"])
-		return Response(201, tracker)
+		return Response(200, tracker)  # as recorded: EasyPost answers POST /trackers with 200
 
 	@route("GET", r"/files/postage_label/(?P<name>[\w.]+)")
 	def label_file(self, request):
@@ -177,4 +209,6 @@ class FakeEasyPost(FakeService):
 		body = compact(event)
 		signature = hmac_sha256(unicodedata.normalize("NFKD", secret), body, "hex")
 		headers = {"Content-Type": "application/json", "X-Hmac-Signature": f"hmac-sha256-hex={signature}"}
+		for problem in self.contract.check_event(body, result_of=("POST", "/v2/trackers")):
+			self._violate(f"webhook delivery: {problem}")
 		return WebhookDelivery(body=body, headers=headers, query={"account": account} if account else {})

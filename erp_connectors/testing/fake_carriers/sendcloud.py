@@ -1,16 +1,31 @@
-"""Fake Sendcloud API v3 on 127.0.0.1.
+"""Fake Sendcloud API v3 on 127.0.0.1, held to Sendcloud's own OpenAPI document.
 
-Enforces Basic auth (public key : secret key); errors use the v3 shape
-{"errors": [{"status", "code", "detail", "source": {"pointer"}}]}. The first
-announced parcel takes its tracking number from Sendcloud's own
+Every request and response is checked against tests/data/sendcloud_v3_openapi_merged.json.gz
+(see tests/data/README.md). Auth is Basic (public key : secret key); errors use the document's
+shape {"errors": [{"status", "code", "detail", "source": {"pointer"}}]}, except tracking, whose
+404 is {"detail"}. The first announced parcel takes its tracking number from Sendcloud's own
 parcel_status_changed example (tests/data/sendcloud_docs_webhook_v3_parcel_status_changed.json),
-which is also the body of the signed webhook deliveries (Sendcloud-Signature =
-hex HMAC-SHA256(body, secret key)). Shipping-option and announce bodies follow
-the v3 reference's field names; their values are ours.
+which is also the body of the signed webhook deliveries (Sendcloud-Signature = hex
+HMAC-SHA256(body, secret key)).
+
+Behaviour the document states, and the fake follows:
+- shipping options come with quotes only when asked (`calculate_quotes`) and given a route
+  (`from_country_code` / `to_country_code`);
+- announcing answers 201 with the shipment; reusing an `external_reference_id` answers 409 with
+  the shipment already announced under it;
+- cancelling a shipment that is ready to send is queued (202, status "queued"); one already
+  announced further is cancelled (200, status "cancelled"); one already cancelled, being
+  cancelled or delivered is refused (409 "Cancellation rejected");
+- tracking answers the parcel-tracking object: `tracking_numbers[]` and `events[]`, not wrapped.
 """
 
+from datetime import datetime, timezone
+
 from erp_connectors.connectors.signatures import hmac_sha256
+from erp_connectors.testing.contracts.openapi import ExtraResponse, OpenAPIContract
+from erp_connectors.testing.contracts.problems import Problem
 from erp_connectors.testing.fake_carriers._shared import (
+	FIXTURES_DIR,
 	PDF_BYTES,
 	WebhookDelivery,
 	basic_credentials,
@@ -30,100 +45,128 @@ OPTIONS = (
 		"lead_time": 24,
 	},
 	{"code": "dhl:home", "name": "DHL Home Delivery", "carrier": "dhl", "value": "5.40", "lead_time": 48},
-	{
-		"code": "sendcloud:letter",
-		"name": "Unstamped letter",
-		"carrier": "sendcloud",
-		"value": "0.00",
-		"lead_time": None,
-	},
+	{"code": "sendcloud:letter", "name": "Unstamped letter", "carrier": "sendcloud", "value": "0.00"},
 )
-ADDRESS_FIELDS = ("name", "address_line_1", "postal_code", "city", "country_code")
-# parcel_status_changed ids and messages, as Sendcloud sends them.
+# parcel_status_changed ids and messages, as Sendcloud's webhooks send them.
 STATUSES = {1: "Ready to send", 3: "En route to sorting center", 11: "Delivered", 2000: "Cancelled"}
+ERROR_CODES = {
+	400: "invalid",
+	401: "authentication_failed",
+	404: "not_found",
+	409: "invalid",
+	429: "throttled",
+}
+NOT_CANCELLABLE = ("CANCELLED", "CANCELLATION_REQUESTED", "DELIVERED")
+
+
+def sendcloud_errors(status: int, problems: list) -> Response:
+	"""The document's error shape; a missing field is worded as its own 400 example words it."""
+	errors = []
+	for problem in problems:
+		problem = problem if isinstance(problem, Problem) else Problem(str(problem))
+		error = {"status": str(status), "code": ERROR_CODES.get(status, "error"), "detail": problem.text}
+		if problem.kind == "required":
+			error.update(code="required", detail="This field is required.")
+		if problem.pointer:
+			error["source"] = {"pointer": problem.pointer}
+		errors.append(error)
+	return Response(status, {"errors": errors})
+
+
+CONTRACT = OpenAPIContract(
+	"Sendcloud",
+	FIXTURES_DIR / "sendcloud_v3_openapi_merged.json.gz",
+	sendcloud_errors,
+	auth_error_schema="errors",
+	extra_responses=[
+		ExtraResponse(
+			"POST",
+			"/shipments/announce",
+			409,
+			schema_of=201,
+			source="shipment-common-with-optional-fields.external_reference_id: 'Using the same reference "
+			"more than once will result in a 409 HTTP status code and the associated object being returned.'",
+		)
+	],
+)
+
+
+def now() -> str:
+	return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class FakeSendcloud(FakeService):
+	contract = CONTRACT
+
 	def __init__(self, public_key: str = "sc_public", secret_key: str = "sc_secret", fixtures_dir=None):
 		super().__init__()
+		self.contract.load()
 		self.credentials = (public_key, secret_key)
 		self.status_event = load_fixture("sendcloud_docs_webhook_v3_parcel_status_changed.json", fixtures_dir)
 		self.shipments: dict[str, dict] = {}
-		self.parcels: dict[str, dict] = {}
+		self.parcels: dict[str, dict] = {}  # by tracking number
+		self.events: dict[str, list[dict]] = {}  # tracking events by tracking number
 		self.announced = 0
+		self.fail_next_announcement: str | None = None  # the carrier's words for an announcement failure
 
 	def authenticate(self, request):
 		if basic_credentials(request) != self.credentials:
-			return self.error_response(401, "Invalid username/password.", code="authentication_failed")
+			return self.error_response(401, "Invalid username/password.")
 		return None
 
-	def error_response(self, status, message, code=None, pointer=None):
-		error = {
-			"status": str(status),
-			"code": code or ("throttled" if status == 429 else "error"),
-			"detail": message,
-		}
-		if pointer:
-			error["source"] = {"pointer": pointer}
-		return Response(status, {"errors": [error]})
-
-	def _invalid(self, data):
-		errors = []
-		for side in ("from_address", "to_address"):
-			for name in ADDRESS_FIELDS:
-				if not (data.get(side) or {}).get(name):
-					errors.append(
-						{
-							"status": "400",
-							"code": "invalid",
-							"detail": "This field is required.",
-							"source": {"pointer": f"/{side}/{name}"},
-						}
-					)
-		return Response(400, {"errors": errors}) if errors else None
+	def error_response(self, status, message, pointer=""):
+		return sendcloud_errors(status, [Problem(message, pointer)])
 
 	@route("POST", r"/api/v3/shipping-options")
 	def shipping_options(self, request):
-		data = request.json() or {}
-		if not (data.get("to_address") or {}).get("postal_code"):
-			return self.error_response(400, "This field is required.", "invalid", "/to_address/postal_code")
-		quote = bool(data.get("calculate_quotes"))
+		data = request.json()
+		route_given = data.get("from_country_code") or data.get("to_country_code")
+		quote = bool(data.get("calculate_quotes")) and bool(route_given)
 		options = []
 		for option in OPTIONS:
 			price = {"total": {"value": option["value"], "currency": "EUR"}}
+			quotes = [
+				{"price": price, **({"lead_time": option["lead_time"]} if "lead_time" in option else {})}
+			]
 			options.append(
 				{
 					"code": option["code"],
 					"name": option["name"],
 					"carrier": {"code": option["carrier"], "name": option["carrier"].upper()},
-					"quotes": [{"price": price, "lead_time": option["lead_time"]}] if quote else None,
+					"quotes": quotes if quote else None,
 				}
 			)
 		return Response(200, {"data": options})
 
 	@route("POST", r"/api/v3/shipments/announce")
 	def announce(self, request):
-		data = request.json() or {}
-		invalid = self._invalid(data)
-		if invalid:
-			return invalid
+		data = request.json()
+		reference = data.get("external_reference_id")
+		existing = next(
+			(s for s in self.shipments.values() if reference and s.get("external_reference_id") == reference),
+			None,
+		)
+		if existing is not None:
+			return Response(409, {"data": fresh(existing)})
 		code = ((data.get("ship_with") or {}).get("properties") or {}).get("shipping_option_code")
 		option = next((o for o in OPTIONS if o["code"] == code), None)
 		if option is None:
-			return self.error_response(
-				400, f"Shipping option '{code}' is not available.", "invalid", "/ship_with"
-			)
+			return self.error_response(400, f"Shipping option '{code}' is not available.", "/ship_with")
+		if not (data.get("to_address") or {}).get("postal_code"):
+			return self.error_response(400, "This field is required.", "/to_address/postal_code")
+		shipment = self._new_shipment(data, option)
+		return Response(201, {"data": fresh(shipment)})
+
+	def _new_shipment(self, data, option):
 		example = self.status_event["parcel"]
-		tracking = example["tracking_number"] if self.announced == 0 else f"3SYZXG{digits(9)}"
-		parcel_id = str(example["id"] + self.announced)
-		shipment_id = (
-			example["shipment_uuid"] if self.announced == 0 else f"{digits(8)}-0000-4000-8000-{digits(12)}"
-		)
+		first = self.announced == 0
+		tracking = example["tracking_number"] if first else f"3SYZXG{digits(9)}"
+		parcel_id = example["id"] + self.announced
+		shipment_id = example["shipment_uuid"] if first else f"{digits(8)}-0000-4000-8000-{digits(12)}"
 		self.announced += 1
+		stamp = now()
 		parcel = {
-			"id": int(parcel_id),
-			"tracking_number": tracking,
-			"tracking_url": f"https://tracking.eu-central-1-0.sendcloud.sc/forward?carrier={option['carrier']}&code={tracking}",
+			"id": parcel_id,
 			"status": {"code": "READY_TO_SEND", "message": "Ready to send"},
 			"documents": [
 				{
@@ -132,57 +175,111 @@ class FakeSendcloud(FakeService):
 					"link": f"{self.url}/api/v3/parcels/{parcel_id}/documents/label",
 				}
 			],
+			**{key: value for key, value in data["parcels"][0].items() if key in ("weight", "dimensions")},
+			"tracking_number": tracking,
+			"tracking_url": f"https://tracking.eu-central-1-0.sendcloud.sc/forward?carrier={option['carrier']}&code={tracking}",
+			"created_at": stamp,
+			"updated_at": stamp,
+			"announced_at": stamp,
 		}
+		errors = []
+		if self.fail_next_announcement:
+			detail, self.fail_next_announcement = self.fail_next_announcement, None
+			parcel["status"] = {"code": "ANNOUNCEMENT_FAILED", "message": "Announcement Failed"}
+			del parcel["documents"]
+			errors = [{"status": "500", "code": "parcel_announcement_error", "detail": detail}]
 		shipment = {
 			"id": shipment_id,
-			"carrier": {"code": option["carrier"], "name": option["carrier"].upper()},
-			"ship_with": data["ship_with"],
-			"order_number": data.get("order_number"),
-			"external_reference_id": data.get("external_reference_id"),
+			**{
+				key: data[key]
+				for key in ("from_address", "to_address", "ship_with", "label_details")
+				if key in data
+			},
+			**{key: data[key] for key in ("order_number", "external_reference_id") if data.get(key)},
 			"parcels": [parcel],
+			"errors": errors,
 		}
 		self.shipments[shipment_id] = shipment
 		self.parcels[tracking] = parcel
-		return Response(201, {"data": shipment})
+		self.events[tracking] = [self._event("READY_TO_SEND", "Ready to send", "internal")]
+		return shipment
 
-	@route("GET", r"/api/v3/parcels/(?P<parcel_id>\d+)/documents/label")
+	@route("GET", r"/api/v3/parcels/(?P<parcel_id>\d+)/documents/(?P<kind>[\w-]+)")
 	def label_document(self, request):
-		if not any(str(p["id"]) == request.params["parcel_id"] for p in self.parcels.values()):
-			return self.error_response(404, "Not found.", "not_found")
+		parcel = next((p for p in self.parcels.values() if str(p["id"]) == request.params["parcel_id"]), None)
+		if parcel is None or request.params["kind"] != "label" or "documents" not in parcel:
+			return self.error_response(404, "No Parcel matches the given query.")
 		return Response(200, PDF_BYTES, headers={"Content-Type": "application/pdf"})
 
 	@route("POST", r"/api/v3/shipments/(?P<shipment_id>[\w-]+)/cancel")
 	def cancel(self, request):
 		shipment = self.shipments.get(request.params["shipment_id"])
 		if shipment is None:
-			return self.error_response(404, "No Shipment matches the given query.", "not_found")
-		for parcel in shipment["parcels"]:
-			parcel["status"] = {"code": "CANCELLED", "message": "Cancelled"}
-		return Response(202, {"data": {"status": "cancelled", "message": "Shipment has been cancelled"}})
+			return self.error_response(404, "Not found")
+		parcel = shipment["parcels"][0]
+		if parcel["status"]["code"] in NOT_CANCELLABLE:
+			return self.error_response(409, "This shipment is already being cancelled.")
+		if parcel["status"]["code"] == "READY_TO_SEND":
+			self._move(parcel, "CANCELLATION_REQUESTED", "Cancellation requested")
+			body = {"status": "queued", "message": "Shipment cancellation has been queued"}
+			return Response(202, {"data": body})
+		self._move(parcel, "CANCELLED", "Cancelled")
+		return Response(200, {"data": {"status": "cancelled", "message": "Shipment has been cancelled"}})
 
-	@route("GET", r"/api/v3/parcels/tracking/(?P<number>\w+)")
+	@route("GET", r"/api/v3/parcels/tracking/(?P<number>[^/]+)")
 	def tracking(self, request):
-		parcel = self.parcels.get(request.params["number"])
+		number = request.params["number"]
+		parcel = self.parcels.get(number)
 		if parcel is None:
-			return self.error_response(404, "No parcel found for this tracking number.", "not_found")
-		event = {
-			"parent_status": parcel["status"]["message"],
-			"carrier_message": parcel["status"]["message"],
-			"timestamp": "2026-11-20T10:15:00Z",
-		}
+			return Response(404, {"detail": "Parcel does not exist"})
+		shipment = next(s for s in self.shipments.values() if s["parcels"][0] is parcel)
+		carrier = shipment["ship_with"]["properties"]["shipping_option_code"].split(":")[0]
 		body = {
-			"tracking_number": parcel["tracking_number"],
-			"carrier_code": "postnl",
-			"parent_status": event["parent_status"],
-			"events": [event],
+			"announced_at": parcel["announced_at"],
+			"created_at": parcel["created_at"],
+			"updated_at": parcel["updated_at"],
+			"details": {
+				"expected_delivery_date": "2026-11-22",
+				"is_return": False,
+				"is_to_service_point": False,
+			},
+			"events": fresh(self.events[number]),
+			"from_address": self._tracking_address(shipment.get("from_address") or {}),
+			"to_address": self._tracking_address(shipment["to_address"]),
+			"source_id": shipment.get("external_reference_id") or shipment["id"],
+			"tracking_numbers": [
+				{"carrier_code": carrier, "tracking_number": number, "tracking_url": parcel["tracking_url"]}
+			],
 		}
-		return Response(200, {"data": body})
+		return Response(200, body)
 
-	def set_status(self, tracking_number: str, message: str):
-		self.parcels[tracking_number]["status"] = {
-			"code": message.upper().replace(" ", "_"),
-			"message": message,
+	@staticmethod
+	def _tracking_address(address):
+		keys = ("name", "company_name", "address_line_1", "address_line_2", "house_number", "postal_code")
+		keys += ("city", "country_code", "email", "phone_number", "state_province_code")
+		return {key: address[key] for key in keys if key in address}
+
+	@staticmethod
+	def _event(code, description, kind="carrier"):
+		return {
+			"event_at": now(),
+			"event_type": kind,
+			"status_code": code,
+			"status_description": description,
+			"status_type": "success",
+			"sub_status_code": "none",
 		}
+
+	def _move(self, parcel, code, message):
+		parcel["status"] = {"code": code, "message": message}
+		self.events[parcel["tracking_number"]].append(self._event(code, message, "internal"))
+
+	def set_status(self, tracking_number: str, code: str, description: str | None = None):
+		"""A carrier event for the parcel: `code` as Sendcloud's tracking events carry it."""
+		parcel = self.parcels[tracking_number]
+		description = description or code.replace("_", " ").capitalize()
+		parcel["status"] = {"code": code.upper(), "message": description}
+		self.events[tracking_number].append(self._event(code, description))
 
 	def webhook_delivery(
 		self, secret_key: str, *, status_id=None, tracking_number=None, timestamp=None, account=None

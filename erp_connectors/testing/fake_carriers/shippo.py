@@ -1,13 +1,20 @@
-"""Fake Shippo on 127.0.0.1. Rates are Shippo's own sample (tests/data/shippo_official_repo_sample_rates_trimmed.json).
+"""Fake Shippo on 127.0.0.1, held to Shippo's official SDK models (PyPI `shippo`, the test extra).
+
+Every request body and every response is walked against the SDK's models (see
+testing/contracts/shippo_sdk.py), and so is every webhook delivery (WebhookPayloadTrack).
+Rates are Shippo's own sample (tests/data/shippo_official_repo_sample_rates_trimmed.json),
+completed with the fields the SDK's Rate requires that the trimmed sample leaves out.
 
 Enforces "Authorization: ShippoToken <token>"; errors use Shippo's shapes:
 {"detail": "..."} and field-keyed lists such as {"address_to": {"zip": ["This field is required."]}}.
 A carrier refusal at purchase comes back as HTTP 201 with status ERROR and messages[].text.
 Shippo's test tracking numbers work: carrier "shippo", SHIPPO_PRE_TRANSIT, SHIPPO_TRANSIT,
 SHIPPO_DELIVERED, SHIPPO_RETURNED, SHIPPO_FAILURE, SHIPPO_UNKNOWN. Webhooks carry ?token= in the URL.
-The transaction, refund and track bodies are built from Shippo's documented fields, not copied.
+The transaction, refund and track bodies are built from the SDK's models, not copied.
+Label files live on another host (localhost here, S3 in real life): not Shippo's API.
 """
 
+from erp_connectors.testing.contracts.shippo_sdk import ShippoSdkContract
 from erp_connectors.testing.fake_carriers._shared import (
 	PDF_BYTES,
 	WebhookDelivery,
@@ -20,11 +27,27 @@ from erp_connectors.testing.fake_carriers._shared import (
 from erp_connectors.testing.fake_server import FakeService, Response, route
 
 ADDRESS_FIELDS = ("name", "street1", "city", "zip", "country")
+OWNER = "shippotle@shippo.com"
+STAMP = "2026-11-20T10:15:00Z"
+
+
+def stamped(**fields) -> dict:
+	"""The object fields Shippo puts on everything it stores."""
+	return {
+		"object_created": STAMP,
+		"object_updated": STAMP,
+		"object_id": hex_id(),
+		"object_owner": OWNER,
+		**fields,
+	}
 
 
 class FakeShippo(FakeService):
+	contract = ShippoSdkContract(label_files="/files/")
+
 	def __init__(self, token: str = "shippo_test_token", fixtures_dir=None):
 		super().__init__()
+		self.contract.load()
 		self.token = token
 		self.sample_rates = load_fixture("shippo_official_repo_sample_rates_trimmed.json", fixtures_dir)[
 			"results"
@@ -71,10 +94,22 @@ class FakeShippo(FakeService):
 		shipment_id = hex_id()
 		rates = []
 		for sample in fresh(self.sample_rates):
-			sample["shipment"] = shipment_id
+			sample.update(shipment=shipment_id, object_created=STAMP, object_owner=OWNER)
 			self.rates[sample["object_id"]] = sample
 			rates.append(sample)
-		body = {"object_id": shipment_id, "status": "SUCCESS", "rates": rates, "messages": [], **data}
+		body = stamped(
+			object_id=shipment_id,
+			status="SUCCESS",
+			address_from=stamped(**data["address_from"]),
+			address_to=stamped(**data["address_to"]),
+			parcels=[stamped(**parcel, object_state="VALID") for parcel in data["parcels"]],
+			carrier_accounts=[],
+			rates=rates,
+			messages=[],
+			metadata=data.get("metadata") or "",
+			extra=data.get("extra") or {},
+			test=True,
+		)
 		return Response(201, body)
 
 	@route("POST", r"/transactions/?")
@@ -84,14 +119,14 @@ class FakeShippo(FakeService):
 		if rate is None:
 			return Response(400, {"rate": [f'Invalid pk "{data.get("rate")}" - object does not exist.']})
 		object_id = hex_id()
-		transaction = {
-			"object_id": object_id,
-			"object_state": "VALID",
-			"rate": rate["object_id"],
-			"metadata": data.get("metadata", ""),
-			"test": True,
-			"messages": [],
-		}
+		transaction = stamped(
+			object_id=object_id,
+			object_state="VALID",
+			rate=rate["object_id"],
+			metadata=data.get("metadata", ""),
+			test=True,
+			messages=[],
+		)
 		if self.refuse_next_purchase:
 			message, self.refuse_next_purchase = self.refuse_next_purchase, None
 			transaction.update(
@@ -116,13 +151,7 @@ class FakeShippo(FakeService):
 		if transaction_id not in self.transactions:
 			return Response(400, {"transaction": [f'Invalid pk "{transaction_id}" - object does not exist.']})
 		self.transactions[transaction_id]["status"] = "REFUNDPENDING"
-		body = {
-			"object_id": hex_id(),
-			"object_state": "VALID",
-			"status": "QUEUED",
-			"transaction": transaction_id,
-		}
-		return Response(201, {**body, "test": True})
+		return Response(201, stamped(status="QUEUED", transaction=transaction_id, test=True))
 
 	@route("GET", r"/tracks/(?P<carrier>\w+)/(?P<number>\w+)")
 	def track(self, request):
@@ -140,7 +169,7 @@ class FakeShippo(FakeService):
 	@staticmethod
 	def track_object(carrier, number, status, substatus=None):
 		tracking_status = {
-			"object_id": hex_id(),
+			**{k: v for k, v in stamped().items() if k != "object_owner"},
 			"status": status,
 			"substatus": {"code": substatus, "text": substatus, "action_required": False}
 			if substatus
@@ -155,6 +184,7 @@ class FakeShippo(FakeService):
 			"eta": "2026-11-22T12:00:00Z",
 			"tracking_status": tracking_status,
 			"tracking_history": [tracking_status],
+			"messages": [],
 			"metadata": None,
 		}
 
@@ -176,4 +206,6 @@ class FakeShippo(FakeService):
 			}
 		)
 		query = {"token": token, **({"account": account} if account else {})}
+		for problem in self.contract.check_webhook(body):
+			self._violate(f"webhook delivery: {problem}")
 		return WebhookDelivery(body=body, headers={"Content-Type": "application/json"}, query=query)
