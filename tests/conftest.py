@@ -24,5 +24,6 @@ def pytest_terminal_summary(terminalreporter):
 	terminalreporter.section("published contracts checked")
 	for provider, numbers in checked.items():
 		terminalreporter.write_line(
-			f"{provider:<12} requests {numbers['requests']:>5}  responses {numbers['responses']:>5}"
+			f"{provider:<14} requests {numbers['requests']:>5}  responses {numbers['responses']:>5}"
+			f"  webhooks {numbers['webhooks']:>4}"
 		)

@@ -63,9 +63,9 @@ def violation_mark() -> int:
 
 
 def tally() -> dict[str, dict[str, int]]:
-	"""{provider: {"requests": n, "responses": n}} validated so far in this process."""
+	"""{provider: {"requests": n, "responses": n, "webhooks": n}} validated so far in this process."""
 	with _lock:
 		result: dict[str, dict[str, int]] = {}
 		for (provider, what), number in sorted(_tally.items()):
-			result.setdefault(provider, {"requests": 0, "responses": 0})[what] = number
+			result.setdefault(provider, {"requests": 0, "responses": 0, "webhooks": 0})[what] = number
 		return result

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from erp_connectors.testing import contracts
 from erp_connectors.testing.contracts import Contract
 from erp_connectors.testing.contracts.problems import Problem
 
@@ -232,6 +233,7 @@ class RecordedTrafficContract(Contract):
 	def check_event(self, body: bytes, result_of: tuple[str, str]) -> list[Problem]:
 		"""A webhook Event: the keys every recorded Event has (GET /v2/events), and its `result` in the
 		shape recorded for the endpoint that answers that object (e.g. ("POST", "/v2/trackers"))."""
+		contracts.count(self.provider, "webhooks")
 		event = json.loads(body)
 		listed = self.endpoints[("GET", "/v2/events")].response.at("events").items
 		problems = [Problem("required", f"/{key}", "required") for key in sorted(listed.always - set(event))]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import shippo
 from shippo.models import components, operations
 
+from erp_connectors.testing import contracts
 from erp_connectors.testing.contracts import Contract
 from erp_connectors.testing.contracts.openapi import content_type
 from erp_connectors.testing.contracts.problems import Problem
@@ -136,6 +137,7 @@ class ShippoSdkContract(Contract):
 
 	def check_webhook(self, body: bytes) -> list[Problem]:
 		"""A tracking webhook delivery: the SDK's WebhookPayloadTrack."""
+		contracts.count(self.provider, "webhooks")
 		return model_problems(json.loads(body), components.WebhookPayloadTrack)
 
 	def refusal(self, request, problems):

@@ -137,7 +137,7 @@ class RootField:
 
 
 class ShopifyAdminContract(contracts.Contract):
-	provider = "shopify"
+	provider = "Shopify Admin"
 
 	def __init__(self, today: date | None = None):
 		self.today = today  # None: the real date decides which versions Shopify still supports

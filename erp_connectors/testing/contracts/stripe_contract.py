@@ -6,6 +6,7 @@ models its answers and webhook events must fit. See `stripe_operations`, `stripe
 
 from urllib.parse import parse_qsl
 
+from erp_connectors.testing import contracts
 from erp_connectors.testing.contracts import Contract
 from erp_connectors.testing.contracts import stripe_models as models
 from erp_connectors.testing.contracts import stripe_operations as operations
@@ -31,7 +32,7 @@ def _pairs(request) -> list[tuple[str, str]]:
 
 
 class StripeContract(Contract):
-	provider = "stripe"
+	provider = "Stripe"
 	api_version = operations.API_VERSION
 
 	def problems(self, request) -> list[params.Problem]:
@@ -93,6 +94,7 @@ class StripeContract(Contract):
 
 	def check_event(self, event: dict) -> list[str]:
 		"""A webhook event: its envelope against the Event model, `data.object` against its own model."""
+		contracts.count(self.provider, "webhooks")
 		found = [f"event {problem}" for problem in models.problems(event, model=models.model_of("event"))]
 		obj = (event.get("data") or {}).get("object")
 		if isinstance(obj, dict):
