@@ -90,3 +90,14 @@ def test_redact_drops_card_details_and_label_files():
 	dump = json.dumps(out)
 	assert "4242" not in dump and "Xt5EWLLDS7FJjR1c" not in dump and "JVBERi0x" not in dump
 	assert out["label"]["fileFormat"] == "PDF" and out["label"]["b64"].startswith("<removed")
+
+
+def test_a_secret_is_its_value_in_use_and_asterisks_in_any_repr():
+	from erp_connectors.connectors.redaction import Secret, secret
+
+	key = secret("EZAK_live_0123456789")
+	settings = {"provider": "EasyPost", "api_key": key, "nested": [key]}
+	assert key == "EZAK_live_0123456789" and f"Bearer {key}" == "Bearer EZAK_live_0123456789"
+	assert "EZAK_live" not in repr(settings) and "EZAK_live" not in str(settings)
+	assert isinstance(key, Secret) and key.encode() == b"EZAK_live_0123456789"
+	assert secret("") == "" and secret(None) is None

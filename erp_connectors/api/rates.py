@@ -16,7 +16,7 @@ from erp_connectors.api.envelope import charge_rate_limit
 from erp_connectors.api.items import readable_record
 from erp_connectors.shipping_connector import sync
 from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
-from erp_connectors.shipping_connector.shipment_actions import _address, carrier_for, enabled_accounts
+from erp_connectors.shipping_connector.shipment_actions import _address, carriers_for, enabled_accounts
 
 MAX_PARCELS = 20
 WEIGHT_UNITS = ("kg", "g", "lb", "oz")
@@ -47,7 +47,7 @@ def get_shipping_rates(to_address, parcels, from_address=None, company=None) -> 
 			422, "no_carrier_account", f"No enabled Carrier Account for {company}.", {"field": "company"}
 		)
 	charge_rate_limit(len(accounts) - 1)
-	return sync.get_rates(shipment, [carrier_for(account) for account in accounts]).to_dict()
+	return sync.get_rates(shipment, carriers_for(accounts)).to_dict()
 
 
 def address_from(value, where: str) -> Address:

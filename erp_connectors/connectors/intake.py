@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from erp_connectors.connectors.errors import SignatureError
 from erp_connectors.connectors.frappe_gateway import clean_values
-from erp_connectors.connectors.redaction import redact
+from erp_connectors.connectors.redaction import redact, secret
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.settings import max_body_bytes
 
@@ -48,7 +48,7 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 		)
 		source = source.for_account(values or {})
 	secrets = [
-		get_decrypted_password(source.account_doctype, account, field, raise_exception=False)
+		secret(get_decrypted_password(source.account_doctype, account, field, raise_exception=False))
 		for field in source.secret_fields
 	]
 	if not _verify_quietly(source, body, headers, query, [s for s in secrets if s]):

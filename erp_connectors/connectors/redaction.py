@@ -68,6 +68,23 @@ def is_secret_key(key: str) -> bool:
 	return any(part in lowered for part in SECRET_KEY_PARTS)
 
 
+class Secret(str):
+	"""A credential: the value wherever it is used, masked wherever it is shown.
+
+	Frappe's Error Log prints every frame's local variables, and masks only a few exact dict keys;
+	a settings dict holding `api_key` would go out in clear. Held as a Secret, the value prints as
+	asterisks in any repr (a dict, a list, a dataclass, a traceback's locals)."""
+
+	__slots__ = ()
+
+	def __repr__(self) -> str:
+		return "'********'"
+
+
+def secret(value):
+	return Secret(value) if isinstance(value, str) and value else value
+
+
 def _plain_key(key) -> str:
 	return str(key).lower().replace("_", "").replace("-", "")
 

@@ -7,13 +7,14 @@ A carrier's own error message reaches the user verbatim.
 import frappe
 from frappe import _
 
-from erp_connectors.connectors import call_log
+from erp_connectors.connectors import call_log, site_policy
 from erp_connectors.connectors.desk import user_facing
 from erp_connectors.connectors.errors import ConnectorError
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
+from erp_connectors.connectors.redaction import secret
 from erp_connectors.shipping_connector import mapping, sync
-from erp_connectors.shipping_connector.carriers import build_carrier
+from erp_connectors.shipping_connector.carriers import build_carrier, carrier_class
 from erp_connectors.shipping_connector.carriers.model import Rate
 
 PASSWORD_FIELDS = ("api_key", "api_secret", "password", "webhook_secret", "tracking_api_key")
@@ -42,15 +43,42 @@ def account_settings(account: str) -> dict:
 	doc = frappe.get_doc("Carrier Account", account)
 	settings = {field: doc.get(field) for field in PLAIN_FIELDS}
 	for field in PASSWORD_FIELDS:
-		settings[field] = doc.get_password(field, raise_exception=False)
+		settings[field] = secret(doc.get_password(field, raise_exception=False))
 	settings["flat_rates"] = [{f: row.get(f) for f in FLAT_RATE_FIELDS} for row in doc.flat_rates]
 	return settings
 
 
 def carrier_for(account: str):
+	settings = account_settings(account)
+	carrier_type = carrier_class(settings.get("provider") or "")
 	return build_carrier(
-		account, account_settings(account), log_call=call_log.sink_for("Carrier Account", account)
+		account,
+		settings,
+		log_call=call_log.sink_for("Carrier Account", account),
+		policy=site_policy.policy(carrier_type.provider, carrier_type.hosts),
 	)
+
+
+def carriers_for(accounts: list[str]) -> list:
+	"""A carrier per account; an account that cannot even be built (an incomplete form) answers
+	every call with its reason, so it shows up as that account's error, not as a failed request."""
+	carriers = []
+	for account in accounts:
+		try:
+			carriers.append(carrier_for(account))
+		except Exception as error:
+			carriers.append(
+				_Unusable(account, frappe.db.get_value("Carrier Account", account, "provider"), error)
+			)
+	return carriers
+
+
+class _Unusable:
+	def __init__(self, account: str, provider: str, error: Exception):
+		self.account, self.provider, self.error = account, provider, error
+
+	def rates(self, shipment):
+		raise self.error
 
 
 def carrier_shipment(name: str, *, is_return: bool = False):
@@ -83,7 +111,7 @@ def get_rates(shipment: str, is_return: int = 0):
 	accounts = enabled_accounts(doc.pickup_company)
 	if not accounts:
 		frappe.throw(_("No enabled Carrier Account for company {0}.").format(doc.pickup_company))
-	return sync.get_rates(carrier_shipment_, [carrier_for(account) for account in accounts]).to_dict()
+	return sync.get_rates(carrier_shipment_, carriers_for(accounts)).to_dict()
 
 
 @frappe.whitelist(methods=["POST"])

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 import requests
 
 from erp_connectors.connectors.errors import PermanentError, TransientError
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, user_errors
+from erp_connectors.shopify_connector.graphql_client import RESULT_HOSTS, ShopifyGraphQL, user_errors
 from erp_connectors.shopify_connector.reconcile import LINE_FIELDS, ORDER_FIELDS, SHIPPING_FIELDS, rest_order
 
 RUN = """
@@ -72,12 +72,22 @@ def wait(
 		waited += interval
 
 
-def download(url: str, session: requests.Session | None = None, timeout=(5.0, 60.0)) -> Iterator[str]:
-	"""The JSONL file's lines, as they arrive."""
+MAX_RESULT_BYTES = 4 * 1024**3  # streamed line by line, so only a runaway file is refused
+
+
+def download(
+	url: str, session: requests.Session | None = None, timeout=(5.0, 60.0), max_bytes: int = MAX_RESULT_BYTES
+) -> Iterator[str]:
+	"""The JSONL file's lines, as they arrive. `session` carries the store's host policy; it never
+	carries the access token (the file's URL is signed)."""
 	with (session or requests).get(url, stream=True, timeout=timeout) as response:
 		if response.status_code >= 400:
 			raise TransientError(f"Downloading the bulk result failed: HTTP {response.status_code}")
+		size = 0
 		for line in response.iter_lines(decode_unicode=True):
+			size += len(line) + 1
+			if size > max_bytes:
+				raise PermanentError(f"The bulk result is over {max_bytes} bytes; refused")
 			if line:
 				yield line
 
@@ -106,4 +116,5 @@ def stream_orders(lines: Iterable[str]) -> Iterator[tuple[dict, str]]:
 def orders_by_bulk(client: ShopifyGraphQL, since: str | None, **options) -> Iterator[tuple[dict, str]]:
 	url = wait(client, start(client, since), **options)
 	if url:
-		yield from stream_orders(download(url))
+		session = client.policy.widened(*RESULT_HOSTS).session() if client.policy else None
+		yield from stream_orders(download(url, session))

@@ -11,6 +11,10 @@ from erp_connectors.connectors.errors import PermanentError, RateLimitedError
 from erp_connectors.connectors.http import HttpClient
 from erp_connectors.shopify_connector.api_versions import PINNED
 
+# Where a store's Admin API lives, and where Shopify keeps bulk-operation results.
+HOSTS = ("*.myshopify.com",)
+RESULT_HOSTS = ("storage.googleapis.com", "*.myshopify.com")
+
 
 class ShopifyGraphQL(HttpClient):
 	service = "shopify"

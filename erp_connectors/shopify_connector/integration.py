@@ -6,16 +6,17 @@ import frappe
 from frappe.rate_limiter import rate_limit
 from frappe.utils import get_system_timezone
 
-from erp_connectors.connectors import call_log, intake
+from erp_connectors.connectors import call_log, intake, site_policy
 from erp_connectors.connectors.budget import budget_for
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.connectors.processing import enqueue_event
+from erp_connectors.connectors.redaction import secret
 from erp_connectors.connectors.registry import ConnectorBinding
 from erp_connectors.connectors.settings import webhook_rate_limit
 from erp_connectors.connectors.sources import InboundEvent, SyncContext
 from erp_connectors.shopify_connector.bulk import orders_by_bulk
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
+from erp_connectors.shopify_connector.graphql_client import HOSTS, ShopifyGraphQL
 from erp_connectors.shopify_connector.reconcile import orders_updated_since
 from erp_connectors.shopify_connector.webhook import ShopifyWebhookSource
 
@@ -66,13 +67,14 @@ BINDING = ConnectorBinding(source=ShopifyWebhookSource(), build_context=build_co
 def client_for(store) -> ShopifyGraphQL:
 	return ShopifyGraphQL(
 		store.shop_domain,
-		store.get_password("access_token"),
+		secret(store.get_password("access_token")),
 		api_version=store.api_version,
 		base_url=store.base_url or None,
 		budget=budget_for(
 			"Shopify Store", store.name, store.api_bucket_size or 1000, store.api_restore_rate or 100
 		),
 		log_call=call_log.sink_for("Shopify Store", store.name),
+		policy=site_policy.policy("Shopify", HOSTS),
 	)
 
 

@@ -22,12 +22,17 @@ from erp_connectors.connectors.errors import (
 	TransientError,
 )
 from erp_connectors.connectors.http import CallRecord, parse_retry_after
+from erp_connectors.connectors.outbound import HostPolicy
 from erp_connectors.connectors.redaction import redact
 from erp_connectors.stripe_connector import references
 from erp_connectors.stripe_connector.collect import Collecting
 
 DEFAULT_TIMEOUT = (5.0, 30.0)
 PAGE_SIZE = 100
+
+
+# Stripe's API, and where it serves files.
+HOSTS = ("api.stripe.com", "files.stripe.com")
 
 
 class _RequestsClient(stripe.RequestsClient):
@@ -92,9 +97,15 @@ class StripeAccountClient(Collecting):
 		budget=None,
 		log_call: Callable[[CallRecord], None] | None = None,
 		account_name: str | None = None,
+		policy: HostPolicy | None = None,
 	):
 		if not api_key:
 			raise AuthError("No Stripe secret key is set on this Stripe Account")
+		if policy is not None:
+			# The SDK turns any exception of its HTTP layer into a retryable connection error, so
+			# the address is refused here, before a client exists.
+			policy.check((base_url or "https://api.stripe.com").rstrip("/"))
+			session = session or policy.session()
 		http_client = _RequestsClient(timeout=timeout, session=session, retry_delay=retry_delay)
 		self._stripe = stripe.StripeClient(
 			api_key,

@@ -5,14 +5,15 @@ from urllib.parse import quote
 import frappe
 from frappe.rate_limiter import rate_limit
 
-from erp_connectors.connectors import call_log, intake
+from erp_connectors.connectors import call_log, intake, site_policy
 from erp_connectors.connectors.budget import budget_for
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
+from erp_connectors.connectors.redaction import secret
 from erp_connectors.connectors.registry import ConnectorBinding
 from erp_connectors.connectors.settings import webhook_rate_limit
 from erp_connectors.connectors.sources import SyncContext
-from erp_connectors.stripe_connector.client import StripeAccountClient
+from erp_connectors.stripe_connector.client import HOSTS, StripeAccountClient
 from erp_connectors.stripe_connector.webhook import StripeWebhookSource
 
 WEBHOOK_PATH = "/api/method/erp_connectors.stripe_connector.integration.webhook"
@@ -50,11 +51,12 @@ def account_settings(account) -> dict:
 def client_for(account) -> StripeAccountClient:
 	rate = REQUESTS_PER_SECOND.get(account.mode, 25)
 	return StripeAccountClient(
-		account.get_password("secret_key", raise_exception=False),
+		secret(account.get_password("secret_key", raise_exception=False)),
 		base_url=account.base_url or None,
 		budget=budget_for("Stripe Account", account.name, rate, rate),
 		log_call=call_log.sink_for("Stripe Account", account.name),
 		account_name=account.name,
+		policy=site_policy.policy("Stripe", HOSTS),
 	)
 
 

@@ -49,12 +49,16 @@ class Carrier(ABC):
 	provider: ClassVar[str] = ""
 	default_base_url: ClassVar[str] = ""
 	sandbox_base_url: ClassVar[str] = ""  # used in test mode by providers with a separate sandbox host
+	# Where the provider's API lives, and where it keeps the label files it links to.
+	hosts: ClassVar[tuple[str, ...]] = ()
+	file_hosts: ClassVar[tuple[str, ...]] = ()
 	supports_webhooks: ClassVar[bool] = True
 	status_map: ClassVar[Mapping[str, str]] = {}
 	http_class: ClassVar[type[HttpClient]] = HttpClient
 
 	def __init__(self, account: str, settings: Mapping[str, Any], **http_options):
-		"""`http_options` go to HttpClient: timeout, max_retries, sleep, log_call, budget, session."""
+		"""`http_options` go to HttpClient: timeout, max_retries, sleep, log_call, budget, session,
+		policy (the host policy for `hosts`)."""
 		self.account = account
 		self.settings = settings
 		self.http_options = http_options
@@ -129,10 +133,11 @@ class Carrier(ABC):
 			raise PermanentError(f"{self.provider} gave neither a label file nor a label URL")
 		if same_origin(label.label_url, self.base_url):
 			return self.http.request("GET", label.label_url).content
-		options = {k: v for k, v in self.http_options.items() if k not in ("session", "budget")}
-		anonymous = HttpClient("", **options)
+		options = {k: v for k, v in self.http_options.items() if k not in ("session", "budget", "policy")}
+		policy = self.http.policy
+		anonymous = HttpClient("", policy=policy.widened(*self.file_hosts) if policy else None, **options)
 		anonymous.service = f"{self.provider} label download"
-		return anonymous.request("GET", label.label_url).content
+		return anonymous.download(label.label_url)
 
 
 def decode_json(response: requests.Response, provider: str) -> Any:

@@ -103,6 +103,7 @@ class DhlParcelDeCarrier(Carrier):
 	default_base_url = "https://api-eu.dhl.com/parcel/de/shipping/v2"
 	sandbox_base_url = "https://api-sandbox.dhl.com/parcel/de/shipping/v2"
 	default_tracking_url = "https://api-eu.dhl.com"
+	hosts = ("api-eu.dhl.com", "api-sandbox.dhl.com")
 	supports_webhooks = False
 	status_map = STATUS_MAP
 	http_class = DhlHttp

@@ -73,6 +73,8 @@ def _field_error(item) -> str:
 class EasyPostCarrier(Carrier):
 	provider = "EasyPost"
 	default_base_url = "https://api.easypost.com/v2"
+	hosts = ("api.easypost.com",)
+	file_hosts = ("*.amazonaws.com", "*.easypost.com")
 	status_map = STATUS_MAP
 	http_class = EasyPostHttp
 

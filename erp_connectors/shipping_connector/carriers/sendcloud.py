@@ -93,6 +93,8 @@ def _error_line(error) -> str:
 class SendcloudCarrier(Carrier):
 	provider = "Sendcloud"
 	default_base_url = "https://panel.sendcloud.sc/api/v3"
+	hosts = ("panel.sendcloud.sc",)
+	file_hosts = ("*.sendcloud.sc", "*.amazonaws.com")
 	status_map = STATUS_MAP
 	http_class = SendcloudHttp
 

@@ -66,6 +66,8 @@ def _flatten(value, prefix=""):
 class ShippoCarrier(Carrier):
 	provider = "Shippo"
 	default_base_url = "https://api.goshippo.com"
+	hosts = ("api.goshippo.com",)
+	file_hosts = ("*.amazonaws.com", "*.goshippo.com")
 	status_map = STATUS_MAP
 	http_class = ShippoHttp
 

@@ -34,6 +34,7 @@ class TestCallLog(FrappeTestCase):
 		return client
 
 	def test_no_secret_or_raw_pii_in_any_log_row(self):
+		frappe.local.connector_call_logs = []  # only this test's calls
 		with TokenService() as fake:
 			self.client(fake.url, SECRET).request(
 				"POST", f"/orders?access_token={SECRET}", json={"email": "ann@example.com", "api_key": SECRET}

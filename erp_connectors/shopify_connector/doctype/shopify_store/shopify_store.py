@@ -4,6 +4,9 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from erp_connectors.connectors import site_policy
+from erp_connectors.shopify_connector.graphql_client import HOSTS
+
 
 class ShopifyStore(Document):
 	def autoname(self):
@@ -18,6 +21,7 @@ class ShopifyStore(Document):
 		self.shop_domain = normalise_domain(self.shop_domain)
 		if not self.shop_domain.endswith(".myshopify.com"):
 			frappe.throw(_("Shop Domain must be the store's .myshopify.com domain, e.g. acme.myshopify.com"))
+		site_policy.validate_url_field(self, "base_url", "Shopify", HOSTS)
 		titles = [row.tax_title for row in self.tax_accounts]
 		duplicates = {title for title in titles if titles.count(title) > 1}
 		if duplicates:

@@ -4,8 +4,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from erp_connectors.connectors import site_policy
 from erp_connectors.stripe_connector import payment_gateway
 from erp_connectors.stripe_connector.amounts import AmountError, exponent
+from erp_connectors.stripe_connector.client import HOSTS
 
 KEY_PREFIXES = {"Test": ("sk_test_", "rk_test_"), "Live": ("sk_live_", "rk_live_")}
 
@@ -19,6 +21,7 @@ class StripeAccount(Document):
 					self.mode, " or ".join(KEY_PREFIXES[self.mode])
 				)
 			)
+		site_policy.validate_url_field(self, "base_url", "Stripe", HOSTS)
 		for fieldname in ("clearing_account", "fee_account", "dispute_account"):
 			self.check_account_company(self.get(fieldname), self.meta.get_label(fieldname))
 		currencies = [(row.currency or "").upper() for row in self.payout_accounts]
