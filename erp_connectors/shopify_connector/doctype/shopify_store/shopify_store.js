@@ -1,4 +1,6 @@
 const STORE_ACTIONS = "erp_connectors.shopify_connector.store_actions";
+// What Shopify names (the shop, its plan, topics) is text, never markup.
+const escape = (value) => frappe.utils.escape_html(String(value ?? ""));
 
 frappe.ui.form.on("Shopify Store", {
 	refresh(frm) {
@@ -17,7 +19,9 @@ frappe.ui.form.on("Shopify Store", {
 			__("Test Connection"),
 			() =>
 				call("test_connection").then(({ message }) =>
-					frappe.msgprint(__("Connected to {0} ({1}, plan {2}).", [message.name, message.myshopifyDomain, message.plan.publicDisplayName]))
+					frappe.msgprint(
+						__("Connected to {0} ({1}, plan {2}).", [message.name, message.myshopifyDomain, message.plan.publicDisplayName].map(escape))
+					)
 				),
 			group
 		);
@@ -26,7 +30,7 @@ frappe.ui.form.on("Shopify Store", {
 			() =>
 				call("register_webhooks").then(({ message }) =>
 					frappe.msgprint(
-						__("Subscribed: {0}. Already subscribed: {1}.", [message.created.join(", ") || "-", message.existing.join(", ") || "-"])
+						__("Subscribed: {0}. Already subscribed: {1}.", [message.created.join(", ") || "-", message.existing.join(", ") || "-"].map(escape))
 					)
 				),
 			group
