@@ -61,7 +61,9 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 		return reply(200, "parsed")
 
 	name, duplicate = store_event(source, account, event, headers)
-	if not duplicate:
+	# A redelivery of an event still waiting is enqueued again (the job id deduplicates): the first
+	# delivery may have been stored but not enqueued, Redis being away, and answered 5xx for it.
+	if not duplicate or frappe.db.get_value("Connector Event", name, "status") == "Queued":
 		from erp_connectors.connectors.processing import enqueue_event
 
 		enqueue_event(name)

@@ -6,7 +6,7 @@ from datetime import timedelta
 import frappe
 from frappe.tests.utils import FrappeTestCase, patch_hooks
 from frappe.utils import now_datetime
-from frappe.utils.background_jobs import is_job_enqueued
+from frappe.utils.background_jobs import create_job_id, get_redis_conn, is_job_enqueued
 
 from erp_connectors.connectors import intake, processing
 from erp_connectors.connectors.bench_fixtures import (
@@ -70,6 +70,16 @@ class TestWebhookIntake(TestSourceCase):
 		self.assertEqual(first[0], 200)
 		self.assertEqual(second, (200, {"message": "duplicate", "event": first[1]["event"]}))
 		self.assertEqual(len(events()), 1)
+
+	def test_a_redelivery_enqueues_a_stored_event_whose_enqueue_was_lost(self):
+		from rq.job import Job
+
+		status, body = self.receive({"id": "evt-lost-enqueue"})
+		job = Job.fetch(create_job_id(processing.job_id(body["event"])), connection=get_redis_conn())
+		job.delete()  # as if Redis had gone away right after the event was stored
+		self.assertFalse(is_job_enqueued(processing.job_id(body["event"])))
+		self.assertEqual(self.receive({"id": "evt-lost-enqueue"})[1]["message"], "duplicate")
+		self.assertTrue(is_job_enqueued(processing.job_id(body["event"])))
 
 	def test_bad_signature_is_401_and_nothing_stored(self):
 		status, body = self.receive({"id": "evt-bad"}, secret="not-the-secret")
