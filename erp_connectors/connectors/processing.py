@@ -36,7 +36,9 @@ RETRYABLE_STATES = ("Queued", "Failed")
 # per-job start-up (a fork that imports ERPNext) is paid once per batch, not per event.
 DRAIN_SHARDS = 8
 DRAIN_BATCH = 25
-DRAIN_SECONDS = 240  # under the default queue's 300 s job timeout
+# A drain job yields its worker after this long (its continuation queues behind whatever else
+# waits, the minute sweep included), so a backlog never holds every worker for minutes.
+DRAIN_SECONDS = 30
 
 
 def shard_of(event_name: str) -> int:
@@ -263,6 +265,11 @@ def sweep():
 	for name in crashed:
 		attempt = (frappe.db.get_value("Connector Event", name, "attempts") or 0) + 1
 		record_failure(name, attempt, TransientError("The worker stopped while processing this event"))
+		if frappe.db.get_value("Connector Event", name, "status") == "Failed":
+			# A dead worker is no reason to wait: run it again now (an event that kills every worker
+			# that takes it still ends Dead after Max Attempts).
+			_update(name, status="Queued", next_retry_at=None)
+			enqueue_event(name)
 	return {"due": len(due), "requeued": len(stale_queued), "crashed": len(crashed)}
 
 

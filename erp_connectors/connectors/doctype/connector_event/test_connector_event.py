@@ -258,7 +258,8 @@ class TestEventProcessing(TestSourceCase):
 		processing.sweep()
 		self.assertEqual(frappe.db.get_value("Connector Event", due, "status"), "Queued")
 		self.assertTrue(is_job_enqueued(processing.job_id(due)))
-		self.assertEqual(frappe.db.get_value("Connector Event", crashed, "status"), "Failed")
+		self.assertEqual(frappe.db.get_value("Connector Event", crashed, "status"), "Queued")  # again, now
+		self.assertTrue(is_job_enqueued(processing.job_id(crashed)))
 
 
 class TestDeadWorkersAndRetention(TestEventProcessing):
@@ -275,9 +276,10 @@ class TestDeadWorkersAndRetention(TestEventProcessing):
 		self.in_processing_since(running, 2 * processing.LEASE_SECONDS)
 		with processing.Lease(running):  # its worker is alive and renewing
 			processing.sweep()
-		self.assertEqual(frappe.db.get_value("Connector Event", abandoned, "status"), "Failed")
+		self.assertEqual(frappe.db.get_value("Connector Event", abandoned, "status"), "Queued")
+		self.assertTrue(is_job_enqueued(processing.job_id(abandoned)))
 		self.assertEqual(frappe.db.get_value("Connector Event", running, "status"), "Processing")
-		self.assertIn("worker stopped", frappe.db.get_value("Connector Event", abandoned, "last_error"))
+		self.assertIn("worker stopped", frappe.db.get_value("Connector Event", abandoned, "error_log"))
 
 	def test_an_event_claimed_moments_ago_is_left_to_its_worker(self):
 		fresh = self.store("ok", "fresh")
