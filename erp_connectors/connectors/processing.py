@@ -66,6 +66,9 @@ def enqueue_drain(shard: int, suffix: str = ""):
 def drain(shard: int):
 	"""Process the shard's queued events, oldest first, until none are left or time is up."""
 	deadline = time.monotonic() + DRAIN_SECONDS
+	# Under a backlog the scheduler's sweep job waits in the queue behind drain jobs; the drains
+	# run it themselves, at most once a minute across all workers.
+	sweep_if_due()
 	while True:
 		names = frappe.db.sql_list(
 			"""select name from `tabConnector Event`
@@ -231,8 +234,22 @@ def retry(event_names: list[str]) -> int:
 	return count
 
 
+SWEEP_EVERY_SECONDS = 60
+
+
+def sweep_if_due():
+	try:
+		due = frappe.cache.set(
+			frappe.cache.make_key("connector_sweep_due"), "1", nx=True, ex=SWEEP_EVERY_SECONDS
+		)
+	except Exception:
+		return  # Redis away: the scheduler's own sweep runs when it is back
+	if due:
+		sweep()
+
+
 def sweep():
-	"""Run every minute by the scheduler."""
+	"""Run every minute by the scheduler, and by a drain job when a minute has passed."""
 	now = now_datetime()
 	due = frappe.get_all(
 		"Connector Event",

@@ -281,6 +281,19 @@ class TestDeadWorkersAndRetention(TestEventProcessing):
 		self.assertEqual(frappe.db.get_value("Connector Event", running, "status"), "Processing")
 		self.assertIn("worker stopped", frappe.db.get_value("Connector Event", abandoned, "error_log"))
 
+	def test_a_drain_job_runs_the_sweep_at_most_once_a_minute(self):
+		# Under a backlog the scheduler's sweep job waits behind drain jobs; the drains stand in for it.
+		frappe.cache.delete(frappe.cache.make_key("connector_sweep_due"))
+		first, second = self.store("ok", "abandoned-1"), self.store("ok", "abandoned-2")
+		self.in_processing_since(first, 2 * processing.LEASE_SECONDS)
+		with patch_hooks(HOOK):
+			processing.drain(processing.shard_of(second))  # any shard: the sweep covers them all
+		self.assertEqual(frappe.db.get_value("Connector Event", first, "status"), "Queued")
+		self.in_processing_since(second, 2 * processing.LEASE_SECONDS)
+		with patch_hooks(HOOK):
+			processing.drain(processing.shard_of(first))
+		self.assertEqual(frappe.db.get_value("Connector Event", second, "status"), "Processing")
+
 	def test_an_event_claimed_moments_ago_is_left_to_its_worker(self):
 		fresh = self.store("ok", "fresh")
 		self.in_processing_since(fresh, 1)
