@@ -32,6 +32,7 @@ def sample_order(order_id: int | None = None) -> dict:
 	if order_id:
 		order["id"] = order_id
 		order["name"] = f"#T{order_id % 100000}"
+		order["admin_graphql_api_id"] = f"gid://shopify/Order/{order_id}"
 	return order
 
 
@@ -90,8 +91,9 @@ def signed_headers(
 	webhook_id: str | None = None,
 	secret: str = SECRET,
 	shop: str = SHOP,
+	event_id: str | None = None,
 ):
-	return shopify_webhooks.signed_headers(body, secret, shop, topic, webhook_id)
+	return shopify_webhooks.signed_headers(body, secret, shop, topic, webhook_id, event_id=event_id)
 
 
 def cleanup(order_ids=()):

@@ -10,7 +10,7 @@ from erp_connectors.shopify_connector.catalog_sync import (
 	push_store_items,
 	push_store_prices,
 )
-from erp_connectors.shopify_connector.handlers import HANDLERS
+from erp_connectors.shopify_connector.handlers import SUBSCRIBED
 from erp_connectors.shopify_connector.integration import WEBHOOK_PATH, client_for
 from erp_connectors.shopify_connector.shop import shop_info, subscribe
 from erp_connectors.shopify_connector.stock_sync import push_store
@@ -44,7 +44,7 @@ def test_connection(store: str):
 def register_webhooks(store: str):
 	"""Subscribe every topic we handle to this site's endpoint (GraphQL webhookSubscriptionCreate)."""
 	doc = _store(store)
-	return subscribe(client_for(doc), HANDLERS, get_url(WEBHOOK_PATH))
+	return subscribe(client_for(doc), SUBSCRIBED, get_url(WEBHOOK_PATH))
 
 
 @frappe.whitelist(methods=["POST"])

@@ -6,7 +6,7 @@ from frappe.tests.utils import FrappeTestCase
 from erp_connectors.connectors.bench_fixtures import remove_queued_jobs
 from erp_connectors.shopify_connector import store_actions
 from erp_connectors.shopify_connector.bench_fixtures import SHOP, ensure_store
-from erp_connectors.shopify_connector.handlers import HANDLERS
+from erp_connectors.shopify_connector.handlers import SUBSCRIBED
 from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
 
 
@@ -45,14 +45,14 @@ class TestStoreActions(FrappeTestCase):
 	def test_register_webhooks_subscribes_every_handled_topic_once(self):
 		self.shopify.subscriptions.clear()
 		first = store_actions.register_webhooks(SHOP)
-		self.assertEqual(sorted(first["created"]), sorted(t.upper().replace("/", "_") for t in HANDLERS))
+		self.assertEqual(sorted(first["created"]), sorted(t.upper().replace("/", "_") for t in SUBSCRIBED))
 		self.assertTrue(
 			first["url"].endswith("/api/method/erp_connectors.shopify_connector.integration.webhook")
 		)
 		self.assertEqual({s["uri"] for s in self.shopify.subscriptions}, {first["url"]})
 		second = store_actions.register_webhooks(SHOP)
 		self.assertEqual((second["created"], sorted(second["existing"])), ([], sorted(first["created"])))
-		self.assertEqual(len(self.shopify.subscriptions), len(HANDLERS))
+		self.assertEqual(len(self.shopify.subscriptions), len(SUBSCRIBED))
 
 	def test_backfill_queues_one_bulk_job_in_the_long_queue(self):
 		from frappe.utils.background_jobs import get_queue, is_job_enqueued
