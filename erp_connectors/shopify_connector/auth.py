@@ -47,6 +47,7 @@ from erp_connectors.connectors.errors import (
 )
 from erp_connectors.connectors.http import DEFAULT_TIMEOUT, CallRecord, HttpClient, parse_retry_after
 from erp_connectors.connectors.redaction import Secret, redact, redact_url, secret
+from erp_connectors.shopify_connector.api_versions import PINNED
 
 CLIENT_CREDENTIALS = "Dev Dashboard app (client credentials)"
 AUTHORIZATION_CODE = "Connect to Shopify (authorization code)"
@@ -201,7 +202,7 @@ class ShopifyAuth:
 	def authorize_url(self, scopes: list[str], redirect_uri: str, state: str) -> str:
 		"""Shopify's authorize page for this store, asking for `scopes`; offline access (no grant_options)."""
 		self._require_app()
-		session = self._session_class()(self.shop_domain, None)
+		session = self._session_class()(self.shop_domain, PINNED)  # the version plays no part here
 		return self.rebased(session.create_permission_url(scopes, redirect_uri, state))
 
 	def verify_callback(self, params: dict, expected_state: str | None, now: float | None = None) -> None:

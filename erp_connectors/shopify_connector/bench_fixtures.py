@@ -68,6 +68,7 @@ def ensure_store(**overrides):
 		{
 			"doctype": "Shopify Store",
 			"shop_domain": SHOP,
+			"connection_method": "Admin API access token (legacy)",
 			"access_token": "shpat_bench_token_123456",
 			"webhook_secret": SECRET,
 			"company": COMPANY,

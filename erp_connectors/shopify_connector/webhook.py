@@ -76,8 +76,9 @@ def shape_problem(topic: str, payload: dict, shop_domain: str) -> str | None:
 class ShopifyWebhookSource(WebhookSource):
 	name = "Shopify"
 	account_doctype = "Shopify Store"
-	# Shopify keeps signing with the old secret for up to an hour after a rotation.
-	secret_fields = ("webhook_secret", "previous_webhook_secret")
+	# Shopify keeps signing with the old secret for up to an hour after a rotation; a Dev Dashboard
+	# app signs with its client secret.
+	secret_fields = ("webhook_secret", "previous_webhook_secret", "client_secret")
 	max_body_bytes = 2 * 1024 * 1024
 	handlers = HANDLERS
 	runs_when_disabled = RUNS_WHEN_DISABLED
