@@ -112,3 +112,25 @@ def cleanup(order_ids=()):
 	frappe.db.delete("Connector Event", {"source": "Shopify", "account": SHOP})
 	frappe.db.delete("Connector Link", {"account": SHOP, "remote_type": ("in", ["order"])})
 	frappe.db.commit()
+
+
+def ensure_connect_demo(base_url: str, shop: str, client_id: str, client_secret: str):
+	"""A store that connects by the authorization code grant to a fake Shopify at `base_url`, for
+	tools/shopify_connect.mjs."""
+	ensure_store()  # the accounts and items a store needs
+	if frappe.db.exists("Shopify Store", shop):
+		frappe.delete_doc("Shopify Store", shop, force=True, ignore_permissions=True)
+	store = frappe.copy_doc(frappe.get_doc("Shopify Store", SHOP))
+	store.update(
+		{
+			"shop_domain": shop,
+			"connection_method": "Connect to Shopify (authorization code)",
+			"client_id": client_id,
+			"client_secret": client_secret,
+			"access_token": None,
+			"base_url": base_url,
+		}
+	)
+	store.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return store.name

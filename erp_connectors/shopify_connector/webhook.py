@@ -63,7 +63,8 @@ def shape_problem(topic: str, payload: dict, shop_domain: str) -> str | None:
 		return f"a {topic} payload has no {', '.join(foreign)}"
 	resource = RESOURCE.get(topic)
 	gid = str(payload.get("admin_graphql_api_id") or "")
-	if resource and not gid.startswith(f"gid://shopify/{resource}/"):
+	# Shopify always sends it; where a body lacks it, the required keys above tell the shapes apart.
+	if resource and gid and not gid.startswith(f"gid://shopify/{resource}/"):
 		return (
 			f"a {topic} payload is a {resource}, not {gid.split('/')[3] if gid.count('/') >= 4 else 'this'}"
 		)

@@ -24,7 +24,9 @@ frappe.ui.form.on("Shopify Store", {
 			}
 			const label = reconnect ? __("Reconnect to Shopify") : frm.doc.connection_status === "Connected" ? __("Connect Again") : __("Connect to Shopify");
 			const button = frm.add_custom_button(label, () =>
-				frm.save().then(() => call("connect_to_shopify").then(({ message }) => (window.location.href = message.url)))
+				(frm.is_dirty() ? frm.save() : Promise.resolve()).then(() =>
+					call("connect_to_shopify").then(({ message }) => (window.location.href = message.url))
+				)
 			);
 			if (frm.doc.connection_status !== "Connected") button.addClass("btn-primary");
 		}
