@@ -86,7 +86,11 @@ def main():
 
 	def send(delivery):
 		body, webhook_id = delivery
-		headers = {**signed_headers(body, args.secret, args.shop, "orders/create", webhook_id), **host}
+		# The event id is the webhook id, so the events are counted by the ids sent (remote_event_id).
+		headers = {
+			**signed_headers(body, args.secret, args.shop, "orders/create", webhook_id, event_id=webhook_id),
+			**host,
+		}
 		for attempt in range(3):
 			started = time.perf_counter()
 			try:

@@ -70,6 +70,25 @@ class FrappeGateway:
 			{"reference_doctype": doctype, "reference_name": name},
 		)
 
+	def link_version(self, account: AccountRef, remote_type: str, remote_id) -> str | None:
+		rows = frappe.db.sql(
+			"""select remote_updated_at from `tabConnector Link`
+			where account_doctype=%(account_doctype)s and account=%(account)s
+			and remote_type=%(remote_type)s and remote_id=%(remote_id)s
+			for update""",
+			_link_filters(account, remote_type, remote_id),
+		)
+		return rows[0][0] if rows else None
+
+	def set_link_version(self, account: AccountRef, remote_type: str, remote_id, version: str) -> None:
+		frappe.db.set_value(
+			"Connector Link",
+			_link_filters(account, remote_type, remote_id),
+			"remote_updated_at",
+			version,
+			update_modified=False,
+		)
+
 	def find(self, doctype: str, filters: dict) -> str | None:
 		return frappe.db.get_value(doctype, filters)
 

@@ -32,6 +32,13 @@ class ERPGateway(Protocol):
 	) -> tuple[str, str]:
 		"""Bind a remote id to a document; if already bound, return the existing binding."""
 
+	def link_version(self, account: AccountRef, remote_type: str, remote_id: str) -> str | None:
+		"""The remote version (its updated_at) last applied through this link, read under a row lock
+		held to the end of the transaction, so two workers applying versions take turns."""
+
+	def set_link_version(self, account: AccountRef, remote_type: str, remote_id: str, version: str) -> None:
+		"""Record the remote version applied through this link."""
+
 	def relink(self, account: AccountRef, remote_type: str, remote_id: str, doctype: str, name: str) -> None:
 		"""Point an existing binding at another document (e.g. the amendment of a cancelled one)."""
 
@@ -79,6 +86,7 @@ class InMemoryGateway:
 	def __init__(self):
 		self.docs: dict[str, dict[str, dict]] = {}
 		self.links: dict[tuple, tuple[str, str]] = {}
+		self.link_versions: dict[tuple, str] = {}
 		self.stock: dict[tuple[str, str], float] = {}
 		self.prices: dict[tuple[str, str], float] = {}
 		self.comments: list[tuple[str, str, str]] = []
@@ -93,6 +101,12 @@ class InMemoryGateway:
 
 	def relink(self, account, remote_type, remote_id, doctype, name):
 		self.links[(account, remote_type, str(remote_id))] = (doctype, name)
+
+	def link_version(self, account, remote_type, remote_id):
+		return self.link_versions.get((account, remote_type, str(remote_id)))
+
+	def set_link_version(self, account, remote_type, remote_id, version):
+		self.link_versions[(account, remote_type, str(remote_id))] = version
 
 	def find(self, doctype, filters):
 		for name, doc in self.docs.get(doctype, {}).items():

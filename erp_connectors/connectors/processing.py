@@ -180,7 +180,8 @@ def run_handler(event):
 	handler = binding.source.handler_for(event.topic)
 	if handler is None:
 		raise NeedsAttention(f"No handler for topic {event.topic!r}; nothing was done.")
-	if frappe.db.get_value(event.account_doctype, event.account, "enabled") == 0:
+	disabled = frappe.db.get_value(event.account_doctype, event.account, "enabled") == 0
+	if disabled and event.topic not in binding.source.runs_when_disabled:
 		raise NeedsAttention(f"{event.account_doctype} {event.account} is disabled. Enable it, then retry.")
 	context = binding.build_context(event.account)
 	return handler(context, json.loads(event.payload))

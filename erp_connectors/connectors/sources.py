@@ -48,6 +48,8 @@ class WebhookSource:
 	# What a delivery with a bad signature is answered with. Stripe's own libraries answer 400.
 	signature_rejected_status: int = 401
 	handlers: Mapping[str, Handler] = {}
+	# Topics handled even while the account is disabled (privacy requests a provider must be answered on).
+	runs_when_disabled: tuple[str, ...] = ()
 
 	# Account fields the source needs before it can verify (e.g. a carrier account's provider).
 	account_fields: tuple[str, ...] = ()

@@ -65,3 +65,23 @@ def served_version(requested: str, on: date) -> str | None:
 		return requested
 	current = [version for version, (start, end) in RELEASES.items() if start <= on < end]
 	return min(current) if current else None
+
+
+WARN_DAYS = 60
+
+
+def warning(version: str, on: date, within_days: int = WARN_DAYS) -> str | None:
+	"""What the Shopify Store form warns about its API version: unknown, out of support, or leaving
+	support within `within_days`; None while it is safely supported."""
+	state = support(version, on)
+	if not state.supported:
+		return state.describe()
+	left = (state.until - on).days
+	if left <= within_days:
+		return (
+			f"API version {version} leaves Shopify's support on {state.until.isoformat()}, in {left} days. "
+			f"Move to {PINNED}, the version this app is tested against."
+			if version != PINNED
+			else f"API version {version} leaves Shopify's support on {state.until.isoformat()}, in {left} days."
+		)
+	return None

@@ -32,6 +32,7 @@ def sample_order(order_id: int | None = None) -> dict:
 	if order_id:
 		order["id"] = order_id
 		order["name"] = f"#T{order_id % 100000}"
+		order["admin_graphql_api_id"] = f"gid://shopify/Order/{order_id}"
 	return order
 
 
@@ -67,6 +68,7 @@ def ensure_store(**overrides):
 		{
 			"doctype": "Shopify Store",
 			"shop_domain": SHOP,
+			"connection_method": "Admin API access token (legacy)",
 			"access_token": "shpat_bench_token_123456",
 			"webhook_secret": SECRET,
 			"company": COMPANY,
@@ -90,8 +92,9 @@ def signed_headers(
 	webhook_id: str | None = None,
 	secret: str = SECRET,
 	shop: str = SHOP,
+	event_id: str | None = None,
 ):
-	return shopify_webhooks.signed_headers(body, secret, shop, topic, webhook_id)
+	return shopify_webhooks.signed_headers(body, secret, shop, topic, webhook_id, event_id=event_id)
 
 
 def cleanup(order_ids=()):
@@ -109,3 +112,25 @@ def cleanup(order_ids=()):
 	frappe.db.delete("Connector Event", {"source": "Shopify", "account": SHOP})
 	frappe.db.delete("Connector Link", {"account": SHOP, "remote_type": ("in", ["order"])})
 	frappe.db.commit()
+
+
+def ensure_connect_demo(base_url: str, shop: str, client_id: str, client_secret: str):
+	"""A store that connects by the authorization code grant to a fake Shopify at `base_url`, for
+	tools/shopify_connect.mjs."""
+	ensure_store()  # the accounts and items a store needs
+	if frappe.db.exists("Shopify Store", shop):
+		frappe.delete_doc("Shopify Store", shop, force=True, ignore_permissions=True)
+	store = frappe.copy_doc(frappe.get_doc("Shopify Store", SHOP))
+	store.update(
+		{
+			"shop_domain": shop,
+			"connection_method": "Connect to Shopify (authorization code)",
+			"client_id": client_id,
+			"client_secret": client_secret,
+			"access_token": None,
+			"base_url": base_url,
+		}
+	)
+	store.insert(ignore_permissions=True)
+	frappe.db.commit()
+	return store.name

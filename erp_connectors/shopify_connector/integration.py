@@ -11,10 +11,10 @@ from erp_connectors.connectors.budget import budget_for
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.connectors.processing import enqueue_event
-from erp_connectors.connectors.redaction import secret
 from erp_connectors.connectors.registry import ConnectorBinding
 from erp_connectors.connectors.settings import webhook_rate_limit
 from erp_connectors.connectors.sources import InboundEvent, SyncContext
+from erp_connectors.shopify_connector.auth_sync import StoreTokens, set_state
 from erp_connectors.shopify_connector.bulk import orders_by_bulk
 from erp_connectors.shopify_connector.graphql_client import HOSTS, ShopifyGraphQL
 from erp_connectors.shopify_connector.reconcile import orders_updated_since
@@ -52,11 +52,18 @@ def store_settings(store) -> dict:
 
 
 def build_context(store_name: str) -> SyncContext:
+	from erp_connectors.shopify_connector import privacy_sync
+
 	store = frappe.get_doc("Shopify Store", store_name)
 	return SyncContext(
 		account=AccountRef("Shopify Store", store.name),
 		settings=store_settings(store),
 		gateway=FrappeGateway(),
+		extra={
+			"shopify": lambda: client_for(store),
+			"request_erasure": lambda email, note: privacy_sync.request_erasure(store.name, email, note),
+			"forget_store": lambda: privacy_sync.forget_store(store.name),
+		},
 	)
 
 
@@ -65,10 +72,12 @@ BINDING = ConnectorBinding(source=ShopifyWebhookSource(), build_context=build_co
 
 
 def client_for(store) -> ShopifyGraphQL:
+	"""The store's Admin API client; its token comes from the store's connection (auth_sync)."""
 	return ShopifyGraphQL(
 		store.shop_domain,
-		secret(store.get_password("access_token")),
+		StoreTokens(store),
 		api_version=store.api_version,
+		on_version=lambda answered: record_answered_version(store, answered),
 		base_url=store.base_url or None,
 		budget=budget_for(
 			"Shopify Store", store.name, store.api_bucket_size or 1000, store.api_restore_rate or 100
@@ -76,6 +85,13 @@ def client_for(store) -> ShopifyGraphQL:
 		log_call=call_log.sink_for("Shopify Store", store.name),
 		policy=site_policy.policy("Shopify", HOSTS),
 	)
+
+
+def record_answered_version(store, answered: str):
+	"""Keep the API version Shopify answered with on the store (only when it changes)."""
+	if answered != store.get("api_version_answered"):
+		store.api_version_answered = answered
+		set_state(store.name, api_version_answered=answered)
 
 
 def store_polled_order(store_name: str, order: dict, updated_at: str) -> int:

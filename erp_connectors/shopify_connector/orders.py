@@ -1,4 +1,11 @@
-"""Shopify orders -> ERPNext Customers and Sales Orders, idempotent through links."""
+"""Shopify orders -> ERPNext Customers and Sales Orders, idempotent through links.
+
+Versions: the order link keeps the `updated_at` of the last version applied. An order event older than
+that (a late retry, a replay, a shard that drained behind another) is recorded and changes nothing;
+the link row is locked before the comparison, so two workers applying versions of one order take turns.
+"""
+
+from datetime import datetime, timezone
 
 from erp_connectors.connectors.errors import AlreadyDone, TransientError
 from erp_connectors.connectors.sources import SyncContext
@@ -44,13 +51,43 @@ def item_codes(ctx: SyncContext, order: dict) -> dict[str, str]:
 	return found
 
 
+def order_version(order: dict) -> str | None:
+	"""The order's updated_at as sortable UTC text (REST payloads carry the shop's offset, GraphQL UTC)."""
+	value = order.get("updated_at")
+	if not value:
+		return None
+	try:
+		moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+	except ValueError:
+		return None  # not a time Shopify writes: no version to compare
+	if moment.tzinfo is None:
+		moment = moment.replace(tzinfo=timezone.utc)
+	return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def is_stale(ctx: SyncContext, order: dict) -> bool:
+	"""Whether a newer version of this linked order was applied already. Locks the order's link row."""
+	applied = ctx.gateway.link_version(ctx.account, "order", order["id"])
+	version = order_version(order)
+	return bool(applied and version and version < applied)
+
+
+def record_version(ctx: SyncContext, order: dict):
+	version = order_version(order)
+	if version and version > (ctx.gateway.link_version(ctx.account, "order", order["id"]) or ""):
+		ctx.gateway.set_link_version(ctx.account, "order", order["id"], version)
+
+
 def import_order(ctx: SyncContext, order: dict):
 	"""orders/create, orders/updated, orders/paid and the reconciliation poll all land here."""
 	linked = ctx.gateway.find_link(ctx.account, "order", order["id"])
 	if linked:
+		if is_stale(ctx, order):
+			return linked  # an older version than the one applied: recorded, changes nothing
 		if order.get("cancelled_at"):
 			return cancel_order(ctx, order)
 		linked = apply_edits(ctx, order, linked, item_codes(ctx, order))
+		record_version(ctx, order)
 		bill_order(ctx, order, linked[1])
 		return linked
 	if order.get("test") and not ctx.settings.get("import_test_orders"):
@@ -62,15 +99,27 @@ def import_order(ctx: SyncContext, order: dict):
 	name = ctx.gateway.insert(doc, submit=True)
 	bound = ctx.gateway.add_link(ctx.account, "order", order["id"], "Sales Order", name)
 	if bound != ("Sales Order", name):
-		raise AlreadyDone(bound)  # another worker imported it first; ours rolls back
+		# Another worker imported it first; ours rolls back. If ours is the newer version, it comes
+		# back (retried) as an edit of theirs rather than being dropped.
+		if not is_stale(ctx, order) and order_version(order) != ctx.gateway.link_version(
+			ctx.account, "order", order["id"]
+		):
+			raise TransientError(f"Shopify order {order['id']} was imported concurrently at another version")
+		raise AlreadyDone(bound)
+	record_version(ctx, order)
 	bill_order(ctx, order, name)
 	return bound
 
 
 def cancel_order(ctx: SyncContext, order: dict):
+	"""orders/cancelled. Only a payload that is itself cancelled (its signed `cancelled_at`) cancels:
+	the topic header is not signed, so any captured order body could arrive under this topic."""
+	if not order.get("cancelled_at"):
+		return None
 	linked = ctx.gateway.find_link(ctx.account, "order", order["id"])
 	if not linked:
 		return None
+	record_version(ctx, order)
 	doctype, name = linked
 	current = ctx.gateway.get(doctype, name)
 	if current.get("docstatus") != 1:

@@ -6,6 +6,8 @@ from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, user
 
 SHOP = "query Shop { shop { name myshopifyDomain currencyCode plan { publicDisplayName } } }"
 
+SCOPES = "query Scopes { currentAppInstallation { accessScopes { handle } } }"
+
 SUBSCRIBE = """
 mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
   webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
@@ -18,6 +20,12 @@ mutation Subscribe($topic: WebhookSubscriptionTopic!, $uri: String!) {
 
 def shop_info(client: ShopifyGraphQL) -> dict:
 	return client.execute(SHOP, cost=2)["shop"]
+
+
+def granted_scopes(client: ShopifyGraphQL) -> list[str]:
+	"""The access scopes the token was granted, as Shopify reports them (every way of connecting)."""
+	installation = client.execute(SCOPES, cost=2)["currentAppInstallation"]
+	return sorted(scope["handle"] for scope in installation["accessScopes"])
 
 
 def topic_enum(topic: str) -> str:

@@ -5,14 +5,16 @@ from frappe import _
 from frappe.utils import get_datetime, get_url
 
 from erp_connectors.connectors.desk import user_facing
+from erp_connectors.shopify_connector import scopes
+from erp_connectors.shopify_connector.auth_sync import begin_connect
 from erp_connectors.shopify_connector.catalog_sync import (
 	link_store_variants,
 	push_store_items,
 	push_store_prices,
 )
-from erp_connectors.shopify_connector.handlers import HANDLERS
+from erp_connectors.shopify_connector.handlers import SUBSCRIBED
 from erp_connectors.shopify_connector.integration import WEBHOOK_PATH, client_for
-from erp_connectors.shopify_connector.shop import shop_info, subscribe
+from erp_connectors.shopify_connector.shop import granted_scopes, shop_info, subscribe
 from erp_connectors.shopify_connector.stock_sync import push_store
 
 
@@ -30,13 +32,32 @@ def _store(name: str):
 @frappe.whitelist(methods=["POST"])
 @user_facing("Shopify")
 def test_connection(store: str):
+	"""The shop behind the token, the scopes it was granted against what each enabled flow needs, and
+	the API version Shopify answered with."""
 	doc = _store(store)
-	shop = shop_info(client_for(doc))
+	client = client_for(doc)
+	shop = shop_info(client)
 	if shop["myshopifyDomain"] != doc.shop_domain:
 		frappe.throw(
 			_("This token belongs to {0}, not {1}.").format(shop["myshopifyDomain"], doc.shop_domain)
 		)
-	return shop
+	checked = scopes.check(doc, granted_scopes(client))
+	return {
+		**shop,
+		"api_version": doc.api_version,
+		"answered_version": client.answered_version,
+		"granted": list(checked.granted),
+		"needed": list(checked.needed),
+		"missing": [{"flow": flow, "scopes": list(lacking)} for flow, lacking in checked.missing.items()],
+	}
+
+
+@frappe.whitelist(methods=["POST"])
+@user_facing("Shopify")
+def connect_to_shopify(store: str):
+	"""Where to send the admin: the store's authorize page, asking for every scope its flows need."""
+	doc = _store(store)
+	return {"url": begin_connect(doc)}
 
 
 @frappe.whitelist(methods=["POST"])
@@ -44,7 +65,7 @@ def test_connection(store: str):
 def register_webhooks(store: str):
 	"""Subscribe every topic we handle to this site's endpoint (GraphQL webhookSubscriptionCreate)."""
 	doc = _store(store)
-	return subscribe(client_for(doc), HANDLERS, get_url(WEBHOOK_PATH))
+	return subscribe(client_for(doc), SUBSCRIBED, get_url(WEBHOOK_PATH))
 
 
 @frappe.whitelist(methods=["POST"])

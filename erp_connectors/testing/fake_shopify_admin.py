@@ -21,20 +21,23 @@ from erp_connectors.testing.fake_server import FakeService, Response, route
 from erp_connectors.testing.fake_shopify_bulk import ShopifyBulk
 from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
 from erp_connectors.testing.fake_shopify_graphql import FieldError, project, root_field, root_handlers
+from erp_connectors.testing.fake_shopify_oauth import ShopifyOAuth
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 RATE_LIMITS = "https://shopify.dev/api/usage/rate-limits"
 
 
-class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
+class FakeShopifyAdmin(ShopifyOAuth, ShopifyBulk, ShopifyCatalog, FakeService):
 	def __init__(
 		self,
-		token: str = "shpat_fake_token",
+		token: str | None = "shpat_fake_token",  # a legacy admin-created token; None: only issued ones
 		maximum: float = 1000.0,
 		restore_rate: float = 100.0,
 		today: date | None = None,  # which API versions Shopify still supports; None: the real date
+		client_id: str = "fake-client-id",
+		client_secret: str = "shpss_fake",
 	):
-		super().__init__()
+		super().__init__(client_id=client_id, client_secret=client_secret)
 		self.contract = ShopifyAdminContract(today)
 		self.token = token
 		self.maximum = maximum
@@ -57,19 +60,29 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 		self.handlers = root_handlers(self)
 
 	def authenticate(self, request):
-		if self.is_bulk_download(request):
-			return None  # a signed download URL, as Shopify's storage serves it: no token
-		if request.header("x-shopify-access-token") != self.token:
+		if self.is_bulk_download(request) or request.path.startswith("/admin/oauth/"):
+			return None  # a signed download URL, as Shopify's storage serves it; OAuth has its own checks
+		token = request.header("x-shopify-access-token")
+		if not (self.token and token == self.token) and not self.token_valid(token):
 			return Response(401, {"errors": INVALID_TOKEN})
 		return None
 
 	def error_response(self, status, message):
 		return Response(status, {"errors": message})
 
-	def webhook(self, topic: str, payload: dict, secret: str, webhook_id: str | None = None):
+	def webhook(
+		self,
+		topic: str,
+		payload: dict,
+		secret: str,
+		webhook_id: str | None = None,
+		event_id: str | None = None,
+	):
 		"""(body, headers) of the webhook this shop would send for `topic`, signed with the app's secret;
 		a payload Shopify's webhook schema for the topic does not allow is refused."""
-		return shopify_webhooks.webhook(payload, secret, self.shop_domain, topic, webhook_id)
+		return shopify_webhooks.webhook(
+			payload, secret, self.shop_domain, topic, webhook_id, event_id=event_id
+		)
 
 	def add_order(self, order: dict, updated_at: str = "2026-11-22T10:00:00Z"):
 		"""Keep a REST-shaped order payload (as webhooks carry) as a GraphQL Order, with one open
@@ -174,6 +187,11 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 	def _shop(self, root):
 		plan = {"publicDisplayName": "Basic", "partnerDevelopment": False, "shopifyPlus": False}
 		return {"name": "Acme", "myshopifyDomain": self.shop_domain, "currencyCode": "USD", "plan": plan}
+
+	@root_field("query", "currentAppInstallation", 2)
+	def _installation(self, root):
+		scopes = [{"handle": handle} for handle in self.granted_scopes.split(",") if handle]
+		return {"id": "gid://shopify/AppInstallation/1", "accessScopes": scopes}
 
 	@root_field("mutation", "inventorySetQuantities", 10)
 	def _set_quantities(self, root):

@@ -22,15 +22,19 @@ def signed_headers(
 	topic: str = "orders/create",
 	webhook_id: str | None = None,
 	api_version: str = PINNED,
+	event_id: str | None = None,
 ) -> dict:
+	"""Headers of one delivery. Shopify sends a retry of a delivery with the same webhook id and event
+	id, so without an `event_id` it is derived from the webhook id: the same webhook id, the same event."""
+	webhook_id = webhook_id or str(uuid.uuid4())
 	return {
 		"Content-Type": "application/json",
 		"X-Shopify-Topic": topic,
 		"X-Shopify-Hmac-Sha256": hmac_sha256(secret, body, "base64"),
 		"X-Shopify-Shop-Domain": shop,
 		"X-Shopify-API-Version": api_version,
-		"X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
-		"X-Shopify-Event-Id": str(uuid.uuid4()),
+		"X-Shopify-Webhook-Id": webhook_id,
+		"X-Shopify-Event-Id": event_id or str(uuid.uuid5(uuid.NAMESPACE_URL, f"shopify-event:{webhook_id}")),
 		"X-Shopify-Triggered-At": "2026-11-22T10:00:00.000000Z",
 	}
 
@@ -42,9 +46,10 @@ def webhook(
 	topic: str,
 	webhook_id: str | None = None,
 	api_version: str = PINNED,
+	event_id: str | None = None,
 ) -> tuple[bytes, dict]:
 	problems = payload_problems(topic, payload, api_version)
 	if problems:
 		raise ContractViolation(f"Shopify sends no such {topic} webhook: " + "; ".join(problems[:10]))
 	body = json.dumps(payload).encode()
-	return body, signed_headers(body, secret, shop, topic, webhook_id, api_version)
+	return body, signed_headers(body, secret, shop, topic, webhook_id, api_version, event_id)

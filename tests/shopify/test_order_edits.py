@@ -8,14 +8,21 @@ from tests.shopify.test_refunds import BOOKS, Books
 
 def placed():
 	order = order_of([line(1, "10.00", 2), line(2, "5.00", 1)], total="25.00")
-	order.update({"financial_status": "pending", "test": False, "cancelled_at": None, "updated_at": "t1"})
+	order.update(
+		{
+			"financial_status": "pending",
+			"test": False,
+			"cancelled_at": None,
+			"updated_at": "2026-11-22T10:00:00-05:00",
+		}
+	)
 	return order
 
 
 def edited(order):
 	order = copy.deepcopy(order)
 	order["line_items"][0]["quantity"] = 3
-	order.update({"total_price": "35.00", "updated_at": "t2"})
+	order.update({"total_price": "35.00", "updated_at": "2026-11-22T10:05:00-05:00"})
 	return order
 
 
@@ -42,7 +49,7 @@ def test_an_edit_cancels_and_amends_the_sales_order_and_moves_the_link():
 def test_an_update_that_changes_nothing_we_map_touches_nothing():
 	order = placed()
 	books = books_with(order)
-	books.run("orders/updated", {**order, "tags": "vip", "updated_at": "t3"})
+	books.run("orders/updated", {**order, "tags": "vip", "updated_at": "2026-11-22T10:07:00-05:00"})
 	assert [d["docstatus"] for d in books.docs("Sales Order")] == [1]
 
 

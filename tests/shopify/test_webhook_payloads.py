@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from erp_connectors.shopify_connector.api_versions import PINNED
+from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL
 from erp_connectors.shopify_connector.handlers import HANDLERS
 from erp_connectors.testing.contracts import ContractViolation
 from erp_connectors.testing.contracts.shopify_webhooks import payload_problems, schema_version, validator
@@ -54,9 +55,16 @@ def test_the_fake_shop_sends_only_what_shopify_would():
 		fake.webhook("products/update", {}, "s")  # a topic this suite carries no schema for
 
 
-def test_app_uninstalled_disables_the_store():
+def test_app_uninstalled_disables_the_store_once_shopify_refuses_the_token():
 	shop = json.loads((DATA / "shopify_webhook_app_uninstalled_2026-04_docs_sample.json").read_text())
 	books = Books()
 	books.gateway.insert({"doctype": "Shopify Store", "name": "acme.myshopify.com", "enabled": 1})
-	assert books.run("app/uninstalled", shop) == ("Shopify Store", "acme.myshopify.com")
+	with FakeShopifyAdmin(token="shpat_live") as fake:
+		books.ctx.extra["shopify"] = lambda: ShopifyGraphQL(
+			"acme.myshopify.com", "shpat_live", base_url=fake.url
+		)
+		assert books.run("app/uninstalled", shop) is None  # the token still works: not uninstalled
+		assert books.gateway.docs["Shopify Store"]["acme.myshopify.com"]["enabled"] == 1
+		fake.token = None  # the merchant removed the app: Shopify answers 401
+		assert books.run("app/uninstalled", shop) == ("Shopify Store", "acme.myshopify.com")
 	assert books.gateway.docs["Shopify Store"]["acme.myshopify.com"]["enabled"] == 0

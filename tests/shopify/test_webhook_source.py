@@ -27,14 +27,14 @@ def headers(body=BODY, secret="shpss_current", **extra):
 	return {**base, **extra}
 
 
-def test_documented_headers_name_the_store_and_dedupe_key():
+def test_documented_headers_name_the_store_and_dedupe_on_the_event_id():
 	raw = (DATA / "shopify_webhook_headers_example_2026-07_docs.http").read_text().splitlines()
 	documented = {
 		k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in raw[2:] if ":" in line)
 	}
 	assert SOURCE.account_name(documented, {}) == "snowdevil.myshopify.com"
 	event = SOURCE.parse(b"{}", documented)
-	assert event.event_id == "545ebdd4-b7be-4d3d-b14e-54aa78e0e0f9"
+	assert event.event_id == "59d6d79c-595f-4e7e-bc6f-72f5c3d0c66f"  # X-Shopify-Event-Id
 	assert (event.topic, event.occurred_at) == ("products/update", "2025-07-10T16:15:47.000000Z")
 
 

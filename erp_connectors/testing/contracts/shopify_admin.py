@@ -44,6 +44,7 @@ from graphql.utilities import value_from_ast
 
 from erp_connectors.shopify_connector.api_versions import served_version
 from erp_connectors.testing import contracts
+from erp_connectors.testing.contracts import shopify_oauth
 from erp_connectors.testing.contracts.shopify_schema import (
 	admin_schema,
 	deprecated_inputs,
@@ -146,6 +147,8 @@ class ShopifyAdminContract(contracts.Contract):
 
 	# requests
 	def check_request(self, request) -> list[str]:
+		if shopify_oauth.is_oauth(request.path):
+			return shopify_oauth.request_problems(request)
 		match = GRAPHQL_PATH.match(request.path)
 		if not match or request.method != "POST":
 			return []  # bulk downloads are checked as answers; the legacy REST routes have no contract here
@@ -154,10 +157,14 @@ class ShopifyAdminContract(contracts.Contract):
 		return call.problems
 
 	def refusal(self, request, problems):
+		if shopify_oauth.is_oauth(request.path):
+			return Response(*shopify_oauth.refusal_body(problems))
 		return request.graphql.refusal
 
 	# answers
 	def check_response(self, request, response) -> list[str]:
+		if shopify_oauth.is_oauth(request.path):
+			return shopify_oauth.response_problems(request, response)
 		call = getattr(request, "graphql", None)
 		if call is not None:
 			problems = answer_problems(call, response)

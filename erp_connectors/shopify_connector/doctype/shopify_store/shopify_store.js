@@ -11,18 +11,42 @@ frappe.ui.form.on("Shopify Store", {
 			]),
 			"blue"
 		);
+		const version_warning = frm.doc.__onload && frm.doc.__onload.api_version_warning;
+		if (version_warning) frm.set_intro(escape(version_warning), "orange");
 		if (frm.is_new()) return;
 		const call = (method, args = {}) =>
 			frappe.call({ method: `${STORE_ACTIONS}.${method}`, args: { store: frm.doc.name, ...args }, freeze: true });
 		const group = __("Shopify");
+		if (frm.doc.connection_method === "Connect to Shopify (authorization code)") {
+			const reconnect = frm.doc.connection_status === "Reconnect Needed";
+			if (reconnect) {
+				frm.set_intro(__("Shopify no longer accepts this store's refresh token: press Reconnect to Shopify."), "red");
+			}
+			const label = reconnect ? __("Reconnect to Shopify") : frm.doc.connection_status === "Connected" ? __("Connect Again") : __("Connect to Shopify");
+			const button = frm.add_custom_button(label, () =>
+				(frm.is_dirty() ? frm.save() : Promise.resolve()).then(() =>
+					call("connect_to_shopify").then(({ message }) => (window.location.href = message.url))
+				)
+			);
+			if (frm.doc.connection_status !== "Connected") button.addClass("btn-primary");
+		}
 		frm.add_custom_button(
 			__("Test Connection"),
 			() =>
-				call("test_connection").then(({ message }) =>
-					frappe.msgprint(
-						__("Connected to {0} ({1}, plan {2}).", [message.name, message.myshopifyDomain, message.plan.publicDisplayName].map(escape))
-					)
-				),
+				call("test_connection").then(({ message }) => {
+					const missing = message.missing.map((m) => `<li>${escape(m.flow)}: ${escape(m.scopes.join(", "))}</li>`).join("");
+					frappe.msgprint({
+						title: missing ? __("Connected, but scopes are missing") : __("Connected"),
+						indicator: missing ? "orange" : "green",
+						message:
+							__("Connected to {0} ({1}, plan {2}).", [message.name, message.myshopifyDomain, message.plan.publicDisplayName].map(escape)) +
+							"<br>" +
+							__("API version {0}; Shopify answered {1}.", [message.api_version, message.answered_version || "-"].map(escape)) +
+							"<br>" +
+							__("Scopes granted: {0}", [escape(message.granted.join(", ") || "-")]) +
+							(missing ? `<br>${__("Missing, and the flow each breaks:")}<ul>${missing}</ul>` : `<br>${__("Every enabled flow has the scopes it needs.")}`),
+					});
+				}),
 			group
 		);
 		frm.add_custom_button(

@@ -3,8 +3,11 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import getdate, nowdate
 
 from erp_connectors.connectors import site_policy
+from erp_connectors.shopify_connector.api_versions import PINNED, warning
+from erp_connectors.shopify_connector.auth_sync import TOKEN_STATE
 from erp_connectors.shopify_connector.graphql_client import HOSTS
 
 
@@ -17,8 +20,19 @@ class ShopifyStore(Document):
 	def on_update(self):
 		frappe.cache.delete_value("erp_connectors:shopify_stock_stores")
 
+	def onload(self):
+		self.set_onload("api_version_warning", warning(self.api_version, getdate(nowdate())))
+		self.set_onload("pinned_api_version", PINNED)
+
 	def validate(self):
 		self.shop_domain = normalise_domain(self.shop_domain)
+		self.api_version = (self.api_version or "").strip() or PINNED
+		if not self.is_new():
+			# The token machinery writes these on a connection of its own; a form saved from an older
+			# copy must not put back what it showed.
+			current = frappe.db.get_value(self.doctype, self.name, list(TOKEN_STATE), as_dict=True) or {}
+			for field in TOKEN_STATE:
+				self.set(field, current.get(field))
 		if not self.shop_domain.endswith(".myshopify.com"):
 			frappe.throw(_("Shop Domain must be the store's .myshopify.com domain, e.g. acme.myshopify.com"))
 		site_policy.validate_url_field(self, "base_url", "Shopify", HOSTS)
