@@ -109,7 +109,12 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 		frappe.local.message_log = []
 		existing = frappe.db.get_value(
 			"Connector Event",
-			{"source": source.name, "account": account, "remote_event_id": values["remote_event_id"]},
+			{
+				"source": source.name,
+				"account": account,
+				"remote_event_id": values["remote_event_id"],
+				"topic": values["topic"],
+			},
 		)
 		return existing, True
 	frappe.db.commit()

@@ -9,9 +9,13 @@ class ConnectorEvent(Document):
 
 
 def on_doctype_update():
-	# The dedupe guard: a second delivery of the same remote event cannot be stored.
+	# The dedupe guard: a second delivery of the same remote event cannot be stored. The topic is
+	# part of the key: one remote event may be delivered under several topics (an order created
+	# and paid at once), and each of those must be processed.
 	frappe.db.add_unique(
-		"Connector Event", ["source", "account", "remote_event_id"], constraint_name="unique_remote_event"
+		"Connector Event",
+		["source", "account", "remote_event_id", "topic"],
+		constraint_name="unique_remote_event_topic",
 	)
 	frappe.db.add_index("Connector Event", ["status", "next_retry_at"])
 

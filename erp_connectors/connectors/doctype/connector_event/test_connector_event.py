@@ -103,6 +103,16 @@ class TestWebhookIntake(TestSourceCase):
 		self.assertEqual((status, body), (401, {"message": "Signature rejected"}))
 		self.assertEqual(events(), [])
 
+	def test_one_remote_event_under_two_topics_is_two_events_and_each_topic_once(self):
+		def store(topic):
+			event = InboundEvent(event_id="evt-two-topics", topic=topic, payload={"id": "evt-two-topics"})
+			return intake.store_event(SOURCE, TEST_ACCOUNT, event, {})
+
+		created, paid = store("orders/create"), store("orders/paid")
+		self.assertEqual((created[1], paid[1]), (False, False))
+		self.assertNotEqual(created[0], paid[0])
+		self.assertEqual(store("orders/paid"), (paid[0], True))
+
 	def test_same_event_from_two_connections_leaves_one_row(self):
 		"""The MariaDB unique index, not a check-then-insert, decides the race."""
 
