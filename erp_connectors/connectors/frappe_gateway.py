@@ -186,6 +186,39 @@ class FrappeGateway:
 			prices.setdefault(row.item_code, row.price_list_rate)
 		return prices
 
+	def record(self, doc: dict, table: str) -> str:
+		"""The parent row, then its table rows in multi-row INSERTs: thousands of rows cost a few queries."""
+		from frappe.model import no_value_fields
+
+		values = _plain(doc)
+		rows = values.pop(table, [])
+		parent = frappe.get_doc(clean_values(values["doctype"], values))
+		parent.set_new_name()
+		parent.db_insert()
+		meta = frappe.get_meta(parent.meta.get_field(table).options)
+		fields = [f.fieldname for f in meta.fields if f.fieldtype not in no_value_fields]
+		rows = [clean_values(meta.name, row) for row in rows]
+		now = frappe.utils.now()
+		columns = ["name", "parent", "parenttype", "parentfield", "idx", "creation", "modified", "owner"]
+		columns += ["modified_by", "docstatus", *fields]
+		user = frappe.session.user
+		frappe.db.bulk_insert(
+			meta.name,
+			columns,
+			[
+				[frappe.generate_hash(length=12), parent.name, parent.doctype, table, idx, now, now, user]
+				+ [user, 0, *(row.get(f) for f in fields)]
+				for idx, row in enumerate(rows, start=1)
+			],
+			chunk_size=1000,
+		)
+		return parent.name
+
+	def queue_follow_up(self, account: AccountRef, topic: str, event_id: str, payload: dict) -> None:
+		from erp_connectors.connectors.intake import queue_event
+
+		queue_event(account, topic, event_id, payload)
+
 
 def _link_filters(account: AccountRef, remote_type: str, remote_id) -> dict:
 	return {

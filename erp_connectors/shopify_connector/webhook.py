@@ -5,6 +5,7 @@ import json
 from erp_connectors.connectors.errors import SignatureError
 from erp_connectors.connectors.signatures import verify_hmac
 from erp_connectors.connectors.sources import InboundEvent, WebhookSource
+from erp_connectors.shopify_connector import payments, payouts
 from erp_connectors.shopify_connector.handlers import HANDLERS
 
 
@@ -14,7 +15,9 @@ class ShopifyWebhookSource(WebhookSource):
 	# Shopify keeps signing with the old secret for up to an hour after a rotation.
 	secret_fields = ("webhook_secret", "previous_webhook_secret")
 	max_body_bytes = 2 * 1024 * 1024
-	handlers = HANDLERS
+	# Webhook topics, and the events our own handlers and jobs leave (payments apart from their
+	# order, Shopify Payments payouts), which Shopify never sends and no subscription names.
+	handlers = {**HANDLERS, **payments.HANDLERS, **payouts.HANDLERS}
 
 	def account_name(self, headers, query):
 		return (headers.get("x-shopify-shop-domain") or "").strip().lower() or None

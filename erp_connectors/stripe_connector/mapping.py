@@ -14,7 +14,7 @@ document before we get here. Books (ERPNext v15 semantics):
   account (dispute fee), disputed-funds account (the principal). When lost, the
   principal leaves the disputed-funds account for the customer's receivable (the
   invoice is open again) or a loss account if one is set.
-- payout:   Journal Entry (Bank Entry): Dr payout bank account, Cr clearing.
+- payout:   the shared path (connectors.payouts): one Bank Entry, Dr bank, Cr clearing (nets).
 
 Amounts are Decimals; debit/credit signs are decided here and nowhere else.
 """
@@ -245,22 +245,6 @@ def dispute_loss_journal_entry(
 		reference=dispute_id,
 		posting_date=closed_on,
 		remark=f"Stripe dispute {dispute_id} lost: {amount} charged back on {invoice['name']}.",
-	)
-
-
-def payout_journal_entry(payout: dict, *, settings) -> dict:
-	"""Move a paid payout's amount from the clearing account to that currency's bank account."""
-	currency = normalise_currency(payout["currency"])
-	bank = payout_bank_account(settings, currency)
-	clearing = required(settings, "clearing_account", "Stripe Clearing Account")
-	amount = from_minor(payout["amount"], currency)
-	return journal_entry(
-		[(bank, amount, {}), (clearing, -amount, {})],
-		settings=settings,
-		reference=payout["id"],
-		posting_date=stripe_date(payout.get("arrival_date") or payout.get("created")),
-		remark=f"Stripe payout {payout['id']}: {currency} {amount} to the bank.",
-		voucher_type="Bank Entry",
 	)
 
 

@@ -21,12 +21,13 @@ from erp_connectors.testing.fake_server import FakeService, Response, route
 from erp_connectors.testing.fake_shopify_bulk import ShopifyBulk
 from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
 from erp_connectors.testing.fake_shopify_graphql import FieldError, project, root_field, root_handlers
+from erp_connectors.testing.fake_shopify_payments import ShopifyPayments
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 RATE_LIMITS = "https://shopify.dev/api/usage/rate-limits"
 
 
-class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
+class FakeShopifyAdmin(ShopifyPayments, ShopifyBulk, ShopifyCatalog, FakeService):
 	def __init__(
 		self,
 		token: str = "shpat_fake_token",
@@ -99,7 +100,9 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 			if (kind, root.name) not in self.handlers:
 				raise NotImplementedError(f"the fake Shopify has no {kind} field {root.name!r}")
 			handler, cost = self.handlers[(kind, root.name)]
-			fields.append((root, handler, cost(root.args) if callable(cost) else cost))
+			if callable(cost):
+				cost = cost(root) if getattr(cost, "wants_root", False) else cost(root.args)
+			fields.append((root, handler, cost))
 		cost = sum(points for _, _, points in fields)
 		headers = {"X-Shopify-API-Version": call.version}
 		if self._spend(cost):
@@ -256,11 +259,18 @@ class FakeShopifyAdmin(ShopifyBulk, ShopifyCatalog, FakeService):
 
 	@root_field("query", "order", 12)
 	def _order(self, root):
-		orders = self.fulfillment_orders.get(root.args["id"])
-		if orders is None:
+		gid = root.args["id"]
+		orders = self.fulfillment_orders.get(gid)
+		known = next((o for o in self.orders if o["id"] == gid), None)
+		if orders is None and known is None and gid not in self.order_transactions:
 			return None
-		nodes = [{**order, "lineItems": connection(order["lineItems"])} for order in orders]
-		return {"id": root.args["id"], "fulfillmentOrders": connection(nodes)}
+		nodes = [{**order, "lineItems": connection(order["lineItems"])} for order in orders or []]
+		return {
+			"id": gid,
+			"name": known["name"] if known else f"#{gid.rsplit('/', 1)[-1]}",
+			"fulfillmentOrders": connection(nodes),
+			"transactions": self.transactions_of(gid),
+		}
 
 	@root_field("mutation", "fulfillmentCreate", 10)
 	def _fulfillment_create(self, root):
