@@ -10,7 +10,7 @@ required_apps = ["frappe/erpnext"]
 
 doctype_js = {
 	"Shipment": "public/js/shipment.js",
-	"Sales Invoice": "public/js/stripe_checkout.js",
+	"Sales Invoice": ["public/js/stripe_checkout.js", "public/js/stripe_refund.js"],
 	"Payment Request": "public/js/stripe_checkout.js",
 }
 
