@@ -430,3 +430,45 @@ class TestShopifyPaymentsPayouts(PaymentsCase):
 		self.assertFalse(linked("payout", payout["legacyResourceId"]))
 		self.assertEqual(frappe.db.count("Journal Entry", {"cheque_no": payout["legacyResourceId"]}), 0)
 		self.assertEqual(frappe.db.count("Connector Payout", {"payout_id": payout["legacyResourceId"]}), 0)
+
+
+class TestPayoutReconciliationReport(PaymentsCase):
+	def test_the_report_shows_each_payout_what_it_settled_and_what_is_not_paid_out(self):
+		from erp_connectors.connectors.report.payout_reconciliation.payout_reconciliation import execute
+
+		orders = [self.import_paid(("shopify_payments", "404.95")) for _ in range(2)]
+		self.shopify.chargeback(orders[1], "100.00", fee="15.00")
+		payout = self.shopify.pay_out()
+		later = self.import_paid(("shopify_payments", "404.95"))  # paid, not paid out yet
+		payouts_jobs.sync_payouts_now(SHOP)
+		drain()
+		filters = {
+			"company": COMPANY,
+			"from_date": "2026-11-01",
+			"to_date": "2026-11-30",
+			"account_doctype": "Shopify Store",
+			"account": SHOP,
+			"show_transactions": 1,
+		}
+		columns, rows = execute(filters)
+		self.assertIn("left_in_clearing", [c["fieldname"] for c in columns])
+		[head] = [r for r in rows if r.get("payout") == f"Shopify Payments {payout['legacyResourceId']}"]
+		fee = flt(404.95 * 0.029 + 0.30, 2)
+		self.assertEqual(
+			(flt(head["gross"], 2), flt(head["fees"], 2), flt(head["chargebacks"], 2), flt(head["net"], 2)),
+			(flt(2 * 404.95, 2), flt(2 * fee + 15, 2), -100.0, flt(payout["net"]["amount"], 2)),
+		)
+		self.assertEqual(head["left_in_clearing"], 0)  # settled orders leave nothing in clearing
+		settled = [r for r in rows if r.get("parent_row") == head["row_id"]]
+		self.assertEqual(
+			sorted(r["order"] for r in settled if r["kind"] == "charge"), sorted(o["name"] for o in orders)
+		)
+		self.assertEqual({r["left_in_clearing"] for r in settled if r["kind"] == "charge"}, {0})
+		waiting = [r for r in rows if r.get("parent_row") == "not-paid-out"]
+		later_entry = frappe.get_all(
+			"Payment Entry Reference",
+			filters={"reference_name": linked("invoice", later["id"]), "docstatus": 1},
+			pluck="parent",
+		)
+		self.assertIn(later_entry[0], [r["reference_name"] for r in waiting])
+		self.assertNotIn(head["journal_entry"], [r["reference_name"] for r in waiting])
