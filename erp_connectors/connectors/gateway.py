@@ -32,6 +32,9 @@ class ERPGateway(Protocol):
 	) -> tuple[str, str]:
 		"""Bind a remote id to a document; if already bound, return the existing binding."""
 
+	def find_links(self, account: AccountRef, remote_type: str, remote_ids) -> dict[str, tuple[str, str]]:
+		"""remote id -> (doctype, name) for those of `remote_ids` that are bound: many in one look-up."""
+
 	def relink(self, account: AccountRef, remote_type: str, remote_id: str, doctype: str, name: str) -> None:
 		"""Point an existing binding at another document (e.g. the amendment of a cancelled one)."""
 
@@ -95,6 +98,10 @@ class InMemoryGateway:
 
 	def find_link(self, account, remote_type, remote_id, latest=False):
 		return self.links.get((account, remote_type, str(remote_id)))
+
+	def find_links(self, account, remote_type, remote_ids):
+		found = {str(i): self.links.get((account, remote_type, str(i))) for i in remote_ids}
+		return {key: value for key, value in found.items() if value}
 
 	def add_link(self, account, remote_type, remote_id, doctype, name):
 		return self.links.setdefault((account, remote_type, str(remote_id)), (doctype, name))

@@ -169,18 +169,27 @@ def build_payout(ctx: SyncContext, node: dict, transactions: list[dict]) -> Payo
 			f"reach its destination: {listed}. Nothing was posted; book it by hand, then mark this event resolved."
 		)
 	settled, unknown, unposted = [], [], []
+	# Two look-ups for the whole payout, however many transactions it settles.
+	orders = ctx.gateway.find_links(
+		ctx.account, "order", {_order_id(t) for t in transactions if _order_id(t)}
+	)
+	entries = ctx.gateway.find_links(
+		ctx.account,
+		TRANSACTION,
+		{t["sourceOrderTransactionId"] for t in transactions if t.get("sourceOrderTransactionId")},
+	)
 	for t in transactions:
 		tid, kind = legacy_id(t), kind_of(t["type"])
 		where = f"Balance transaction {tid} of payout {payout_id}"
 		amount, fee, net = (_money(t[key], currency, where) for key in ("amount", "fee", "net"))
 		order = t.get("associatedOrder") or {}
-		order_id = order["id"].rsplit("/", 1)[-1] if order.get("id") else ""
+		order_id = _order_id(t)
 		reference = ("", "")
 		if kind in ("charge", "refund"):
-			if not order_id or not ctx.gateway.find_link(ctx.account, "order", order_id):
+			if not order_id or order_id not in orders:
 				unknown.append(f"{tid} ({t['type']} {amount}, order {order.get('name') or order_id or '?'})")
 				continue
-			reference = booked(ctx, t, order_id, kind)
+			reference = entries.get(str(t.get("sourceOrderTransactionId"))) or booked(ctx, t, order_id, kind)
 			if reference is None:
 				unposted.append(f"{tid} ({t['type']} {amount}, order {order.get('name')})")
 				continue
@@ -233,13 +242,16 @@ def build_payout(ctx: SyncContext, node: dict, transactions: list[dict]) -> Payo
 	)
 
 
+def _order_id(transaction: dict) -> str:
+	order = transaction.get("associatedOrder") or {}
+	return order["id"].rsplit("/", 1)[-1] if order.get("id") else ""
+
+
 def booked(ctx: SyncContext, transaction: dict, order_id: str, kind: str) -> tuple[str, str] | None:
-	"""The entry that put this charge or refund into the clearing account; a charge's is posted now
-	if its own event has not done it yet. None when it is not in the books."""
+	"""The entry that put this charge or refund into the clearing account, when the payout's look-up
+	did not find it: a charge's is posted now if its own event has not done it yet. None when it is
+	not in the books."""
 	source = transaction.get("sourceOrderTransactionId")
-	found = source and ctx.gateway.find_link(ctx.account, TRANSACTION, source)
-	if found:
-		return tuple(found)
 	if not uses_gateways(ctx.settings):  # one entry per order, into Payment Account
 		kind_link = "payment" if kind == "charge" else None
 		found = kind_link and ctx.gateway.find_link(ctx.account, kind_link, order_id)
