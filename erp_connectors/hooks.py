@@ -10,7 +10,7 @@ required_apps = ["frappe/erpnext"]
 
 doctype_js = {
 	"Shipment": "public/js/shipment.js",
-	"Sales Invoice": "public/js/stripe_checkout.js",
+	"Sales Invoice": ["public/js/stripe_checkout.js", "public/js/stripe_refund.js"],
 	"Payment Request": "public/js/stripe_checkout.js",
 }
 
@@ -60,6 +60,7 @@ scheduler_events = {
 		"erp_connectors.shipping_connector.shipment_actions.poll_tracking",
 		"erp_connectors.shopify_connector.stock_sync.reconcile_all",
 		"erp_connectors.shopify_connector.catalog_sync.push_all_prices",
+		"erp_connectors.shopify_connector.payouts_jobs.sync_all_payouts",
 	],
 	"daily": [
 		"erp_connectors.shopify_connector.stock_sync.reconcile_daily",

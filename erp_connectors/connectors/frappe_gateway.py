@@ -45,6 +45,18 @@ class FrappeGateway:
 		)
 		return tuple(rows[0]) if rows else None
 
+	def find_links(self, account: AccountRef, remote_type: str, remote_ids) -> dict[str, tuple[str, str]]:
+		ids = sorted({str(remote_id) for remote_id in remote_ids})
+		found = {}
+		for start in range(0, len(ids), 1000):
+			for remote_id, doctype, name in frappe.db.sql(
+				"""select remote_id, reference_doctype, reference_name from `tabConnector Link`
+				where account_doctype = %s and account = %s and remote_type = %s and remote_id in %s""",
+				(account.doctype, account.name, remote_type, tuple(ids[start : start + 1000])),
+			):
+				found[remote_id] = (doctype, name)
+		return found
+
 	def add_link(self, account: AccountRef, remote_type: str, remote_id, doctype: str, name: str):
 		link = frappe.get_doc(
 			{
@@ -204,6 +216,37 @@ class FrappeGateway:
 		for row in rows:
 			prices.setdefault(row.item_code, row.price_list_rate)
 		return prices
+
+	def record(self, doc: dict, table: str) -> str:
+		"""The parent row, then its table rows in multi-row INSERTs of 1,000: thousands of rows cost a few
+		queries (plain SQL; the query builder spends seconds composing that many values)."""
+		from frappe.model import no_value_fields
+
+		values = _plain(doc)
+		rows = values.pop(table, [])
+		parent = frappe.get_doc(clean_values(values["doctype"], values))
+		parent.set_new_name()
+		parent.db_insert()
+		meta = frappe.get_meta(parent.meta.get_field(table).options)
+		fields = [f.fieldname for f in meta.fields if f.fieldtype not in no_value_fields]
+		columns = ["name", "parent", "parenttype", "parentfield", "idx", "creation", "modified", "owner"]
+		columns += ["modified_by", "docstatus", *fields]
+		now, user = frappe.utils.now(), frappe.session.user
+		head = f"insert into `tab{meta.name}` ({', '.join(f'`{c}`' for c in columns)}) values "
+		placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+		for start in range(0, len(rows), 1000):
+			chunk = [clean_values(meta.name, row) for row in rows[start : start + 1000]]
+			flat = []
+			for idx, row in enumerate(chunk, start=start + 1):
+				flat += [frappe.generate_hash(length=12), parent.name, parent.doctype, table, idx, now, now]
+				flat += [user, user, 0, *(row.get(f) for f in fields)]
+			frappe.db.sql(head + ", ".join([placeholders] * len(chunk)), flat)
+		return parent.name
+
+	def queue_follow_up(self, account: AccountRef, topic: str, event_id: str, payload: dict) -> None:
+		from erp_connectors.connectors.intake import queue_event
+
+		queue_event(account, topic, event_id, payload)
 
 
 def _link_filters(account: AccountRef, remote_type: str, remote_id) -> dict:

@@ -39,6 +39,9 @@ class ERPGateway(Protocol):
 	def set_link_version(self, account: AccountRef, remote_type: str, remote_id: str, version: str) -> None:
 		"""Record the remote version applied through this link."""
 
+	def find_links(self, account: AccountRef, remote_type: str, remote_ids) -> dict[str, tuple[str, str]]:
+		"""remote id -> (doctype, name) for those of `remote_ids` that are bound: many in one look-up."""
+
 	def relink(self, account: AccountRef, remote_type: str, remote_id: str, doctype: str, name: str) -> None:
 		"""Point an existing binding at another document (e.g. the amendment of a cancelled one)."""
 
@@ -81,6 +84,13 @@ class ERPGateway(Protocol):
 
 	def item_prices(self, item_codes: list[str], price_list: str) -> dict[str, float]: ...
 
+	def record(self, doc: dict, table: str) -> str:
+		"""Insert one of our own records (no ERPNext rules, no hooks) with its `table` rows in bulk."""
+
+	def queue_follow_up(self, account: AccountRef, topic: str, event_id: str, payload: dict) -> None:
+		"""Store an event for the account's own handlers, committed with this transaction's work and
+		processed after it; an event id already stored is not stored again."""
+
 
 class InMemoryGateway:
 	def __init__(self):
@@ -91,10 +101,15 @@ class InMemoryGateway:
 		self.prices: dict[tuple[str, str], float] = {}
 		self.comments: list[tuple[str, str, str]] = []
 		self.locked: list[tuple[str, str]] = []
+		self.follow_ups: dict[tuple, tuple[str, dict]] = {}
 		self._counter = itertools.count(1)
 
 	def find_link(self, account, remote_type, remote_id, latest=False):
 		return self.links.get((account, remote_type, str(remote_id)))
+
+	def find_links(self, account, remote_type, remote_ids):
+		found = {str(i): self.links.get((account, remote_type, str(i))) for i in remote_ids}
+		return {key: value for key, value in found.items() if value}
 
 	def add_link(self, account, remote_type, remote_id, doctype, name):
 		return self.links.setdefault((account, remote_type, str(remote_id)), (doctype, name))
@@ -224,6 +239,12 @@ class InMemoryGateway:
 		return {
 			item: self.prices[(item, price_list)] for item in item_codes if (item, price_list) in self.prices
 		}
+
+	def record(self, doc, table):
+		return self.insert(doc)
+
+	def queue_follow_up(self, account, topic, event_id, payload):
+		self.follow_ups.setdefault((account, str(event_id)), (topic, copy.deepcopy(payload)))
 
 	def _transition(self, doctype, name, expected, new):
 		doc = self.docs[doctype][name]

@@ -119,3 +119,45 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 		return existing, True
 	frappe.db.commit()
 	return doc.name, False
+
+
+def queue_event(account, topic: str, event_id: str, payload) -> str | None:
+	"""An event a handler leaves for the account's own handlers (e.g. an order's payments, apart from
+	the order): stored in the caller's transaction, so it exists exactly when the caller's work
+	commits, and processed after that commit. The same event id twice stores one event."""
+	source = source_for_account(account.doctype)
+	values = clean_values(
+		"Connector Event",
+		{
+			"source": source.name,
+			"account_doctype": account.doctype,
+			"account": account.name,
+			"topic": topic,
+			"remote_event_id": str(event_id),
+			"received_at": now_datetime(),
+			"status": "Queued",
+			"payload": json.dumps(payload),
+			"headers": "{}",
+		},
+	)
+	doc = frappe.get_doc({"doctype": "Connector Event", **values})
+	doc.set_new_name()
+	frappe.db.savepoint("queue_event")
+	try:
+		doc.db_insert()
+	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
+		frappe.db.rollback(save_point="queue_event")
+		frappe.local.message_log = []
+		return None
+	from erp_connectors.connectors.processing import enqueue_event
+
+	frappe.db.after_commit.add(lambda: enqueue_event(doc.name))
+	return doc.name
+
+
+def source_for_account(account_doctype: str):
+	for name in frappe.get_hooks("connector_sources") or {}:
+		source = get_binding(name).source
+		if source.account_doctype == account_doctype:
+			return source
+	raise KeyError(f"No connector receives events for {account_doctype}")

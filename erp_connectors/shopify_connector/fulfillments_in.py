@@ -1,4 +1,5 @@
-"""fulfillments/create: a fulfillment made in Shopify (a partial one too) becomes a Delivery Note.
+"""fulfillments/create: a fulfillment made in Shopify (a partial one too) becomes a Delivery Note;
+with Invoice at Fulfillment, the one that completes the order also invoices it (billing).
 
 Our own pushes (a Delivery Note made here, sent to Shopify) come back as this webhook too. The
 push holds the Sales Order's row while it creates and links the fulfillment, and this handler
@@ -7,7 +8,7 @@ takes the same row before it looks for the link, so an echo always finds it and 
 
 from erp_connectors.connectors.errors import NeedsAttention, TransientError
 from erp_connectors.connectors.sources import SyncContext
-from erp_connectors.shopify_connector.billing import bind
+from erp_connectors.shopify_connector.billing import bind, invoice_fulfilled_order
 from erp_connectors.shopify_connector.orders import item_codes
 
 DONE = ("success",)
@@ -26,7 +27,10 @@ def import_fulfillment(ctx: SyncContext, fulfillment: dict):
 	ctx.gateway.lock(*order)
 	gid = fulfillment_gid(fulfillment)
 	done = ctx.gateway.find_link(ctx.account, "fulfillment_id", gid, latest=True)
+	date = str(fulfillment.get("created_at") or "")[:10] or None
 	if done:
+		# our own fulfillment's echo: the Delivery Note was made here; it may complete the order
+		invoice_fulfilled_order(ctx, fulfillment["order_id"], order[1], date)
 		return done
 	if fulfillment.get("status") not in DONE:
 		return None  # pending, cancelled or failed: nothing left the warehouse
@@ -34,7 +38,9 @@ def import_fulfillment(ctx: SyncContext, fulfillment: dict):
 	doc = delivery_note(ctx.gateway.draft_delivery(order[1]), fulfillment, items, ctx.settings)
 	name = ctx.gateway.insert(doc, submit=True)
 	bind(ctx, "fulfillment", f"{name}:{order[1]}", "Delivery Note", name)  # so it is not pushed back
-	return bind(ctx, "fulfillment_id", gid, "Delivery Note", name)
+	bound = bind(ctx, "fulfillment_id", gid, "Delivery Note", name)
+	invoice_fulfilled_order(ctx, fulfillment["order_id"], order[1], date)
+	return bound
 
 
 def delivery_note(draft: dict, fulfillment: dict, item_for_line: dict[str, str], settings: dict) -> dict:

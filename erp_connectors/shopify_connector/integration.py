@@ -48,6 +48,33 @@ def store_settings(store) -> dict:
 		"create_payment": bool(store.create_payment),
 		"payment_account": store.payment_account,
 		"time_zone": get_system_timezone(),  # order dates are the site's days
+		**payment_settings(store),
+	}
+
+
+def payment_settings(store) -> dict:
+	"""The Payments and Payouts section: gateways, gift cards, tips, invoicing and payouts."""
+	return {
+		"store_name": store.name,
+		"company_currency": frappe.get_cached_value("Company", store.company, "default_currency"),
+		"gateways": {
+			row.gateway.strip(): {"account": row.account, "mode_of_payment": row.mode_of_payment}
+			for row in store.get("gateways") or []
+		},
+		"gift_card_item": store.get("gift_card_item"),
+		"gift_card_account": store.get("gift_card_account"),
+		"tip_account": store.get("tip_account"),
+		"invoice_at_fulfillment": bool(store.get("invoice_at_fulfillment")),
+		**{
+			field: store.get(field)
+			for field in (
+				"payout_bank_account",
+				"payout_fee_account",
+				"payout_dispute_account",
+				"payout_reserve_account",
+				"payout_adjustment_account",
+			)
+		},
 	}
 
 

@@ -95,12 +95,21 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 	warehouse = settings["default_warehouse"]
 	tax_by_title: OrderedDict[str, Decimal] = OrderedDict()
 	items, missing = [], []
+	tip, tip_line_ids = tips(order)
 
 	for line in order.get("line_items") or []:
 		qty = int(line.get("quantity") or 0)
-		if qty <= 0:
+		if qty <= 0 or str(line["id"]) in tip_line_ids:
 			continue
 		item_code = item_for_line.get(str(line["id"]))
+		if line.get("gift_card"):
+			item_code = settings.get("gift_card_item")
+			if not item_code:
+				raise NeedsAttention(
+					f"Shopify order {order.get('name')} sells a gift card ('{line.get('title')}'), but the Shopify "
+					"Store has no Gift Card Item. Set it (a non-stock item) and the Gift Card Liability Account "
+					"under Payments and Payouts, then retry this event."
+				)
 		if not item_code:
 			missing.append(
 				f"'{line.get('title')}' (SKU '{line.get('sku') or ''}', variant {line.get('variant_id')})"
@@ -156,6 +165,13 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 		for title, amount in tax_by_title.items()
 		if amount
 	]
+	if tip:
+		if not settings.get("tip_account"):
+			raise NeedsAttention(
+				f"Shopify order {order.get('name')} carries a tip of {tip} {currency}, but the Shopify Store has no "
+				"Tips Account. Set it under Payments and Payouts, then retry this event."
+			)
+		charges.append(charge(settings["tip_account"], "Tip", tip))
 
 	allocated = sum(
 		(
@@ -193,6 +209,21 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 			"check the order in Shopify before retrying."
 		)
 	return doc
+
+
+def tips(order: dict) -> tuple[Decimal, set[str]]:
+	"""(total tip, ids of the lines that carry it). Shopify counts a tip in total_price and shows it
+	as a line with no product or variant; it is money for staff (or the shop), not a sale of goods."""
+	tip = shop_amount(order, "total_tip_received")
+	if not tip:
+		return tip, set()
+	lines = [
+		line
+		for line in order.get("line_items") or []
+		if not line.get("product_id") and not line.get("variant_id") and not line.get("gift_card")
+	]
+	carried = sum((shop_amount(line, "price") * int(line.get("quantity") or 0) for line in lines), Decimal(0))
+	return tip, ({str(line["id"]) for line in lines} if carried == tip else set())
 
 
 def erp_grand_total(doc: dict) -> Decimal:

@@ -1,10 +1,12 @@
 """refunds/create: a Shopify refund becomes a credit note against the order's invoice, and the money
-paid back a Payment Entry, once each; stock comes back when Shopify restocked delivered goods."""
+paid back a Payment Entry (one per refund transaction, from its gateway's account, when the store
+maps gateways), once each; stock comes back when Shopify restocked delivered goods."""
 
 from erp_connectors.connectors.errors import NeedsAttention, TransientError
 from erp_connectors.connectors.sources import SyncContext
 from erp_connectors.shopify_connector.billing import bind, settle
 from erp_connectors.shopify_connector.orders import item_codes
+from erp_connectors.shopify_connector.payments import queue_refund_payments, uses_gateways
 from erp_connectors.shopify_connector.refund_mapping import (
 	credit_note,
 	credit_note_total,
@@ -50,7 +52,9 @@ def import_refund(ctx: SyncContext, refund: dict):
 		name = ctx.gateway.insert(doc, submit=True)
 		result = bind(ctx, "refund", refund["id"], "Sales Invoice", name)
 		money = money_refunded(refund)
-		if ctx.settings.get("create_payment") and money:
+		if ctx.settings.get("create_payment") and money and uses_gateways(ctx.settings):
+			queue_refund_payments(ctx, refund, name)  # each refund transaction from its gateway's account
+		elif ctx.settings.get("create_payment") and money:
 			settle(
 				ctx,
 				"refund_payment",

@@ -17,6 +17,7 @@ import shopify_app
 from erp_connectors.connectors.errors import SignatureError
 from erp_connectors.connectors.signatures import verify_hmac
 from erp_connectors.connectors.sources import InboundEvent, WebhookSource
+from erp_connectors.shopify_connector import payments, payouts
 from erp_connectors.shopify_connector.handlers import HANDLERS, RUNS_WHEN_DISABLED
 
 # The resource each topic's payload is, as its admin_graphql_api_id names it.
@@ -81,7 +82,9 @@ class ShopifyWebhookSource(WebhookSource):
 	# app signs with its client secret.
 	secret_fields = ("webhook_secret", "previous_webhook_secret", "client_secret")
 	max_body_bytes = 2 * 1024 * 1024
-	handlers = HANDLERS
+	# Webhook topics, and the events our own handlers and jobs leave (payments apart from their
+	# order, Shopify Payments payouts), which Shopify never sends and no subscription names.
+	handlers = {**HANDLERS, **payments.HANDLERS, **payouts.HANDLERS}
 	runs_when_disabled = RUNS_WHEN_DISABLED
 
 	def account_name(self, headers, query):

@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 
 from erp_connectors.connectors.desk import user_facing
+from erp_connectors.stripe_connector.client import API_VERSION
 from erp_connectors.stripe_connector.handlers import WEBHOOK_EVENTS
 from erp_connectors.stripe_connector.integration import client_for, webhook_url
 
@@ -36,11 +37,15 @@ def register_webhook_endpoint(account: str) -> dict:
 	for existing in client.list_webhook_endpoints():
 		if existing.get("url") == url:
 			# Stripe never shows an existing endpoint's secret again: keep ours, create no second endpoint.
+			# Nor can an endpoint's API version be changed: one on another version must be re-created.
 			return {
 				"id": existing["id"],
 				"url": url,
 				"events": len(existing.get("enabled_events") or []),
 				"existing": True,
+				"api_version": existing.get("api_version"),
+				"pinned": existing.get("api_version") == API_VERSION,
+				"expected_api_version": API_VERSION,
 			}
 	endpoint = client.create_webhook_endpoint(
 		url, WEBHOOK_EVENTS, description=f"ERPNext {frappe.local.site}: {doc.name}"
@@ -50,4 +55,12 @@ def register_webhook_endpoint(account: str) -> dict:
 		doc.save()
 	else:
 		frappe.msgprint(_("Stripe did not return a signing secret; paste it from the Dashboard."))
-	return {"id": endpoint["id"], "url": url, "events": len(WEBHOOK_EVENTS), "existing": False}
+	return {
+		"id": endpoint["id"],
+		"url": url,
+		"events": len(WEBHOOK_EVENTS),
+		"existing": False,
+		"api_version": endpoint.get("api_version"),
+		"pinned": endpoint.get("api_version") == API_VERSION,
+		"expected_api_version": API_VERSION,
+	}

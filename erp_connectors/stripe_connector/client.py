@@ -27,6 +27,8 @@ from erp_connectors.connectors.redaction import redact
 from erp_connectors.stripe_connector import references
 from erp_connectors.stripe_connector.collect import Collecting
 
+# The API version the installed SDK is generated for; requests carry it, and so must our webhook endpoint.
+API_VERSION = stripe.api_version
 DEFAULT_TIMEOUT = (5.0, 30.0)
 PAGE_SIZE = 100
 
@@ -231,18 +233,54 @@ class StripeAccountClient(Collecting):
 			"GET /v1/balance_transactions", self._stripe.v1.balance_transactions, {"payout": payout_id}
 		)
 
+	# --- paying back -------------------------------------------------------------------------------
+
+	def create_refund(
+		self,
+		*,
+		charge_id: str,
+		amount_minor: int,
+		currency: str,
+		credit_note: str,
+		attempt: int | None = None,
+	) -> dict:
+		"""Refund `amount_minor` of the charge for a credit note. The idempotency key is the credit note's
+		(and amount's), so a second click or a retried job replays Stripe's first answer: one refund."""
+		params = {
+			"charge": charge_id,
+			"amount": amount_minor,
+			"reason": "requested_by_customer",
+			"metadata": {
+				references.REFERENCE_DOCTYPE: "Sales Invoice",
+				references.REFERENCE_NAME: credit_note,
+				references.CREDIT_NOTE: credit_note,
+				**({references.STRIPE_ACCOUNT: self.account_name} if self.account_name else {}),
+			},
+		}
+		key = references.idempotency_key(
+			"Sales Invoice", credit_note, "refund", amount_minor, currency, attempt
+		)
+		return self._call(
+			"POST /v1/refunds",
+			lambda: self._stripe.v1.refunds.create(params=params, options={"idempotency_key": key}),
+			params,
+		)
+
 	# --- setup -------------------------------------------------------------------------------------
 
 	def list_webhook_endpoints(self) -> list[dict]:
 		return self._list_all("GET /v1/webhook_endpoints", self._stripe.v1.webhook_endpoints, {})
 
 	def create_webhook_endpoint(self, url: str, enabled_events: list[str], description: str = "") -> dict:
-		"""Register our endpoint. The answer holds the signing `secret`, shown by Stripe only this once."""
-		params = {"url": url, "enabled_events": sorted(enabled_events)}
+		"""Register our endpoint. The answer holds the signing `secret`, shown by Stripe only this once.
+
+		The endpoint is pinned to the API version this SDK (and our code) speaks: without it Stripe
+		sends events in the account's default version, whose objects may lack or rename what we read."""
+		params = {"url": url, "enabled_events": sorted(enabled_events), "api_version": API_VERSION}
 		if description:
 			params["description"] = description
 		key = references.idempotency_key(
-			"Webhook Endpoint", url, ",".join(params["enabled_events"]), 0, "xxx"
+			"Webhook Endpoint", url, ",".join(params["enabled_events"]) + ":" + API_VERSION, 0, "xxx"
 		)
 		return self._call(
 			"POST /v1/webhook_endpoints",

@@ -14,7 +14,7 @@ document before we get here. Books (ERPNext v15 semantics):
   account (dispute fee), disputed-funds account (the principal). When lost, the
   principal leaves the disputed-funds account for the customer's receivable (the
   invoice is open again) or a loss account if one is set.
-- payout:   Journal Entry (Bank Entry): Dr payout bank account, Cr clearing.
+- payout:   the shared path (connectors.payouts): one Bank Entry, Dr bank, Cr clearing (nets).
 
 Amounts are Decimals; debit/credit signs are decided here and nowhere else.
 """
@@ -180,12 +180,31 @@ def payment_entry_for_invoice(
 
 
 def refund_payment_entry(
-	payment: dict, *, refund_id: str, refund_currency: str, fees: BalanceAmounts, settings
+	payment: dict,
+	*,
+	refund_id: str,
+	refund_currency: str,
+	fees: BalanceAmounts,
+	settings,
+	credit_note: dict | None = None,
 ) -> dict:
-	"""A Pay Payment Entry returning the refund to the customer out of the clearing account."""
+	"""A Pay Payment Entry returning the refund to the customer out of the clearing account; allocated
+	against the credit note it pays back (as much as that still owes), when one is named."""
 	_same_currency(fees, refund_currency, f"refund {refund_id}")
 	if fees.gross >= 0:
 		raise PermanentError(f"Refund balance transaction {fees.id} does not take money out ({fees.gross})")
+	references = []
+	if credit_note:
+		owed = Decimal(str(credit_note.get("outstanding_amount") or 0))  # negative: owed to the customer
+		allocated = max(fees.gross, owed)
+		if allocated < 0:
+			references = [
+				{
+					"reference_doctype": "Sales Invoice",
+					"reference_name": credit_note["name"],
+					"allocated_amount": allocated,
+				}
+			]
 	entry = {
 		"doctype": "Payment Entry",
 		"payment_type": "Pay",
@@ -199,14 +218,19 @@ def refund_payment_entry(
 		"received_amount": -fees.net,
 		"reference_no": refund_id,
 		"reference_date": stripe_date(fees.created),
-		"references": [],
+		"references": references,
 		"deductions": fee_deductions(fees, settings, f"Stripe fees returned on {refund_id}")
 		if fees.fee
 		else [],
 		"custom_remarks": 1,
 		"remarks": (
 			f"Stripe refund {refund_id} of {fees.currency} {-fees.gross} for payment {payment['reference_no']} "
-			f"({payment['name']}). Issue a credit note for the invoice and reconcile it with this entry."
+			f"({payment['name']})"
+			+ (
+				f", paying back credit note {credit_note['name']}."
+				if references
+				else ". Issue a credit note for the invoice and reconcile it with this entry."
+			)
 		),
 	}
 	return _with_optional(entry, settings)
@@ -245,22 +269,6 @@ def dispute_loss_journal_entry(
 		reference=dispute_id,
 		posting_date=closed_on,
 		remark=f"Stripe dispute {dispute_id} lost: {amount} charged back on {invoice['name']}.",
-	)
-
-
-def payout_journal_entry(payout: dict, *, settings) -> dict:
-	"""Move a paid payout's amount from the clearing account to that currency's bank account."""
-	currency = normalise_currency(payout["currency"])
-	bank = payout_bank_account(settings, currency)
-	clearing = required(settings, "clearing_account", "Stripe Clearing Account")
-	amount = from_minor(payout["amount"], currency)
-	return journal_entry(
-		[(bank, amount, {}), (clearing, -amount, {})],
-		settings=settings,
-		reference=payout["id"],
-		posting_date=stripe_date(payout.get("arrival_date") or payout.get("created")),
-		remark=f"Stripe payout {payout['id']}: {currency} {amount} to the bank.",
-		voucher_type="Bank Entry",
 	)
 
 

@@ -13,6 +13,7 @@ REFERENCE_DOCTYPE = "erp_doctype"
 REFERENCE_NAME = "erp_name"
 EXPECTED_AMOUNT_MINOR = "expected_amount_minor"
 STRIPE_ACCOUNT = "erp_stripe_account"
+CREDIT_NOTE = "credit_note"  # on a refund made from ERPNext: the Sales Invoice return it pays back
 
 MAX_IDEMPOTENCY_KEY = 255
 

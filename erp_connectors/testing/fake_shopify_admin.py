@@ -22,12 +22,13 @@ from erp_connectors.testing.fake_shopify_bulk import ShopifyBulk
 from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
 from erp_connectors.testing.fake_shopify_graphql import FieldError, project, root_field, root_handlers
 from erp_connectors.testing.fake_shopify_oauth import ShopifyOAuth
+from erp_connectors.testing.fake_shopify_payments import ShopifyPayments
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 RATE_LIMITS = "https://shopify.dev/api/usage/rate-limits"
 
 
-class FakeShopifyAdmin(ShopifyOAuth, ShopifyBulk, ShopifyCatalog, FakeService):
+class FakeShopifyAdmin(ShopifyOAuth, ShopifyPayments, ShopifyBulk, ShopifyCatalog, FakeService):
 	def __init__(
 		self,
 		token: str | None = "shpat_fake_token",  # a legacy admin-created token; None: only issued ones
@@ -112,7 +113,9 @@ class FakeShopifyAdmin(ShopifyOAuth, ShopifyBulk, ShopifyCatalog, FakeService):
 			if (kind, root.name) not in self.handlers:
 				raise NotImplementedError(f"the fake Shopify has no {kind} field {root.name!r}")
 			handler, cost = self.handlers[(kind, root.name)]
-			fields.append((root, handler, cost(root.args) if callable(cost) else cost))
+			if callable(cost):
+				cost = cost(root) if getattr(cost, "wants_root", False) else cost(root.args)
+			fields.append((root, handler, cost))
 		cost = sum(points for _, _, points in fields)
 		headers = {"X-Shopify-API-Version": call.version}
 		if self._spend(cost):
@@ -274,11 +277,18 @@ class FakeShopifyAdmin(ShopifyOAuth, ShopifyBulk, ShopifyCatalog, FakeService):
 
 	@root_field("query", "order", 12)
 	def _order(self, root):
-		orders = self.fulfillment_orders.get(root.args["id"])
-		if orders is None:
+		gid = root.args["id"]
+		orders = self.fulfillment_orders.get(gid)
+		known = next((o for o in self.orders if o["id"] == gid), None)
+		if orders is None and known is None and gid not in self.order_transactions:
 			return None
-		nodes = [{**order, "lineItems": connection(order["lineItems"])} for order in orders]
-		return {"id": root.args["id"], "fulfillmentOrders": connection(nodes)}
+		nodes = [{**order, "lineItems": connection(order["lineItems"])} for order in orders or []]
+		return {
+			"id": gid,
+			"name": known["name"] if known else f"#{gid.rsplit('/', 1)[-1]}",
+			"fulfillmentOrders": connection(nodes),
+			"transactions": self.transactions_of(gid),
+		}
 
 	@root_field("mutation", "fulfillmentCreate", 10)
 	def _fulfillment_create(self, root):

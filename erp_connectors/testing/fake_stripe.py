@@ -115,6 +115,8 @@ class FakeStripe(StripeActivity, FakeService):
 		self.intent_metadata: dict[str, dict] = {}  # session id -> payment_intent_data.metadata
 		self.idempotent: dict[str, tuple[str, Response]] = {}
 		self.created_sessions: list[str] = []
+		self.created_refunds: list[str] = []  # the charge of each refund actually made
+		self.refund_outcome = "succeeded"
 		self._order = itertools.count()
 		self._sequence: dict[str, int] = {}
 		self._stripe_faults: list[StripeFault] = []
@@ -457,6 +459,42 @@ class FakeStripe(StripeActivity, FakeService):
 		]
 		return self._list(request, items, "/v1/balance_transactions")
 
+	@route("POST", r"/v1/refunds")
+	def create_refund(self, request):
+		"""A refund of a charge (or of a PaymentIntent's charge), at most what is left unrefunded.
+		`refund_outcome` is the status the next refunds get (a card refund usually succeeds at once)."""
+		form = request.form
+		charge_id = form.get("charge")
+		if not charge_id and form.get("payment_intent") in self.objects:
+			charge_id = self.objects[form["payment_intent"]].get("latest_charge")
+		charge = self.objects.get(charge_id or "")
+		if charge is None or charge.get("object") != "charge":
+			return self.stripe_error(
+				404, "resource_missing", f"No such charge: '{charge_id}'", param="charge"
+			)
+		left = charge["amount"] - charge.get("amount_refunded", 0)
+		if left <= 0:
+			return self.stripe_error(
+				400, "charge_already_refunded", f"Charge {charge_id} has already been refunded."
+			)
+		amount = int(form.get("amount") or left)
+		if amount > left:
+			return self.stripe_error(
+				400,
+				"amount_too_large",
+				f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})",
+				param="amount",
+			)
+		self.created_refunds.append(charge_id)
+		self.refund_charge(
+			charge_id,
+			amount,
+			status=self.refund_outcome,
+			metadata=form.get("metadata") or {},
+			reason=form.get("reason"),
+		)
+		return Response(200, copy.deepcopy(self.last_refund))
+
 	@route("POST", r"/v1/webhook_endpoints")
 	def create_webhook_endpoint(self, request):
 		form = request.form  # url and enabled_events are required: the contract refused any request without
@@ -465,6 +503,7 @@ class FakeStripe(StripeActivity, FakeService):
 			url=form["url"],
 			enabled_events=form["enabled_events"],
 			description=form.get("description"),
+			api_version=form.get("api_version"),
 		)
 		return Response(200, {**copy.deepcopy(endpoint), "secret": f"whsec_{uuid.uuid4().hex}"})
 

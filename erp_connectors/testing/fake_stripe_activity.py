@@ -111,7 +111,9 @@ class StripeActivity:
 		self.update(session_id, status="complete", payment_status="paid", payment_intent=intent["id"])
 		return self.event("checkout.session.completed", self.objects[session_id])
 
-	def refund_charge(self, charge_id: str, amount: int | None = None, status: str = "succeeded") -> dict:
+	def refund_charge(
+		self, charge_id: str, amount: int | None = None, status: str = "succeeded", metadata=None, reason=None
+	) -> dict:
 		charge = self.objects[charge_id]
 		amount = charge["amount"] - charge.get("amount_refunded", 0) if amount is None else amount
 		refund = self.new(
@@ -122,7 +124,11 @@ class StripeActivity:
 			payment_intent=charge.get("payment_intent"),
 			status=status,
 			balance_transaction=None,
+			metadata=metadata or {},
+			reason=reason,
 		)
+		if status == "failed":
+			refund["failure_reason"] = "expired_or_canceled_card"
 		if status == "succeeded":
 			txn = self.transaction(
 				amount=-amount,
@@ -134,7 +140,16 @@ class StripeActivity:
 			refund["balance_transaction"] = txn["id"]
 			charge["amount_refunded"] = charge.get("amount_refunded", 0) + amount
 			charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+		self.last_refund = refund
 		return self.event("charge.refunded", charge)
+
+	def fail_refund(self, refund_id: str) -> dict:
+		"""A refund Stripe accepted that the card network later refused: its money comes back."""
+		refund = self.update(refund_id, status="failed", failure_reason="expired_or_canceled_card")
+		charge = self.objects[refund["charge"]]
+		charge["amount_refunded"] -= refund["amount"]
+		charge["refunded"] = False
+		return self.event("refund.updated", refund)
 
 	def open_dispute(self, charge_id: str, *, fee: int = 1500, amount: int | None = None) -> dict:
 		charge = self.objects[charge_id]

@@ -223,3 +223,26 @@ def test_each_client_keeps_its_own_key(fake):
 	assert stripe.api_key is None
 	with pytest.raises(AuthError):
 		make_client(fake, api_key="sk_test_other_account_key").retrieve_charge("ch_1PgafuB7WZ01zgkWXYmPNZs8")
+
+
+def test_the_webhook_endpoint_is_pinned_to_the_sdk_s_api_version(fake, client):
+	created = client.create_webhook_endpoint("https://erp.example.com/hook?account=acme", ["payout.paid"])
+	[request] = [r for r in fake.requests if (r.method, r.path) == ("POST", "/v1/webhook_endpoints")]
+	assert request.form["api_version"] == stripe.api_version == "2026-10-28.endive"
+	assert created["api_version"] == stripe.api_version
+
+
+def test_a_refund_for_a_credit_note_is_made_once_however_often_it_is_asked(fake, client):
+	charge = fake.new(
+		"charge", amount=2000, amount_captured=2000, amount_refunded=0, currency="usd", paid=True
+	)
+	first = client.create_refund(
+		charge_id=charge["id"], amount_minor=1500, currency="USD", credit_note="CN-1"
+	)
+	again = client.create_refund(
+		charge_id=charge["id"], amount_minor=1500, currency="USD", credit_note="CN-1"
+	)
+	assert again["id"] == first["id"] and fake.created_refunds == [charge["id"]]
+	assert first["metadata"]["credit_note"] == "CN-1" and first["amount"] == 1500
+	with pytest.raises(PermanentError, match="greater than unrefunded amount"):
+		client.create_refund(charge_id=charge["id"], amount_minor=600, currency="USD", credit_note="CN-2")

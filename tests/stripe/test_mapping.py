@@ -274,20 +274,10 @@ def test_dispute_loss_reopens_the_invoice_unless_a_loss_account_is_set():
 	assert {r["account"] for r in entry["accounts"]} == {"Chargeback Losses - A", "Disputed Funds - A"}
 
 
-def test_payout_journal_moves_net_to_the_currency_bank():
-	payout = data("stripe_openapi_fixture_payout.json")
-	entry = mapping.payout_journal_entry(payout, settings=SETTINGS)
-	assert entry["voucher_type"] == "Bank Entry" and entry["cheque_no"] == "po_1Pgc79B7WZ01zgkWu1KToYf4"
-	rows = {
-		r["account"]: (r["debit_in_account_currency"], r["credit_in_account_currency"])
-		for r in entry["accounts"]
-	}
-	assert rows == {
-		"Bank USD - A": (Decimal("11.00"), Decimal(0)),
-		"Stripe Clearing - A": (Decimal(0), Decimal("11.00")),
-	}
+def test_payout_bank_account_is_the_currency_row():
+	assert mapping.payout_bank_account(SETTINGS, "USD") == "Bank USD - A"
 	with pytest.raises(NeedsAttention, match="add a EUR row to 'Payout Bank Account per Currency'"):
-		mapping.payout_journal_entry({**payout, "currency": "eur"}, settings=SETTINGS)
+		mapping.payout_bank_account(SETTINGS, "EUR")
 
 
 def test_unbalanced_journal_is_refused():

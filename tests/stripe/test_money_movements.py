@@ -178,3 +178,48 @@ def test_payout_without_a_bank_account_for_its_currency_is_held(fake, ctx, gatew
 	_fixture_charge_for(fake, gateway)
 	with pytest.raises(NeedsAttention, match="add a USD row"):
 		run(ctx, fake.pay_out("usd"))
+
+
+def credit_note(gateway, owed="10.99", name="CN-0001"):
+	return add_invoice(gateway, name=name, outstanding=f"-{owed}", is_return=1, return_against="SINV-0001")
+
+
+def test_a_refund_made_for_a_credit_note_is_allocated_against_it_once(fake, ctx, gateway):
+	completed, charge_id = paid(fake, ctx, gateway)
+	run(ctx, completed)
+	note_name = credit_note(gateway)
+	refunded = fake.refund_charge(charge_id, metadata={"credit_note": note_name})
+	run(ctx, refunded, times=2)
+	run(ctx, fake.event("refund.updated", fake.last_refund))
+	[pay] = [e for e in posted(gateway, "Payment Entry") if e["payment_type"] == "Pay"]
+	assert pay["references"] == [
+		{
+			"reference_doctype": "Sales Invoice",
+			"reference_name": note_name,
+			"allocated_amount": Decimal("-10.99"),
+		}
+	]
+	assert "paying back credit note CN-0001" in pay["remarks"]
+
+
+def test_a_failed_refund_says_so_on_the_credit_note_and_posts_nothing(fake, ctx, gateway):
+	completed, charge_id = paid(fake, ctx, gateway)
+	run(ctx, completed)
+	note_name = credit_note(gateway)
+	fake.refund_charge(charge_id, status="pending", metadata={"credit_note": note_name})
+	failed = fake.fail_refund(fake.last_refund["id"])
+	run(ctx, failed, times=2)
+	assert [e["payment_type"] for e in posted(gateway, "Payment Entry")] == ["Receive"]
+	[comment] = [c for c in posted(gateway, "Comment") if c["reference_name"] == note_name]
+	assert "failed (expired_or_canceled_card): nothing reached the customer" in comment["content"]
+
+
+def test_a_refund_paying_back_less_than_the_credit_note_owes_says_what_is_left(fake, ctx, gateway):
+	completed, charge_id = paid(fake, ctx, gateway)
+	run(ctx, completed)
+	note_name = credit_note(gateway, owed="15.00")
+	gateway.docs["Sales Invoice"][note_name]["outstanding_amount"] = Decimal("-4.01")  # as ERPNext leaves it
+
+	run(ctx, fake.refund_charge(charge_id, metadata={"credit_note": note_name}))
+	[comment] = [c for c in posted(gateway, "Comment") if c["reference_name"] == note_name]
+	assert "USD 4.01 of this credit note is still owed to the customer" in comment["content"]

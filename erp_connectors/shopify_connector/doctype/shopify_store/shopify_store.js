@@ -114,6 +114,18 @@ frappe.ui.form.on("Shopify Store", {
 				),
 			group
 		);
+		if (frm.doc.sync_payouts) {
+			frm.add_custom_button(
+				__("Sync Payouts"),
+				() =>
+					frappe
+						.call({ method: "erp_connectors.shopify_connector.payouts_jobs.sync_payouts_now", args: { store: frm.doc.name }, freeze: true })
+						.then(({ message }) =>
+							frappe.msgprint(__("Shopify lists {0} paid payouts; {1} new ones are being posted (see Connector Event and the Payout Reconciliation report).", [message.found, message.queued]))
+						),
+				group
+			);
+		}
 		frm.add_custom_button(
 			__("Backfill Orders Since"),
 			() =>

@@ -46,6 +46,39 @@ class ShopifyStore(Document):
 			frappe.throw(_("Choose the Shipping Item, or book shipping as a Charge"))
 		if self.shipping_as == "Charge" and not self.shipping_account:
 			frappe.throw(_("Choose the Shipping Income Account, or book shipping as an Item"))
+		self.validate_payments()
+
+	def validate_payments(self):
+		"""The Payments and Payouts section: one row per gateway, the company's accounts."""
+		names = [(row.gateway or "").strip() for row in self.get("gateways") or []]
+		duplicates = {name for name in names if names.count(name) > 1}
+		if duplicates:
+			frappe.throw(_("Map each gateway once: {0}").format(", ".join(sorted(duplicates))))
+		for row, name in zip(self.get("gateways") or [], names, strict=True):
+			row.gateway = name
+		if self.invoice_at_fulfillment and not self.get("gateways"):
+			frappe.throw(_("Invoice at Fulfillment posts payments per gateway: map the Gateways first."))
+		accounts = [(row.account, _("Gateway {0}").format(row.gateway)) for row in self.get("gateways") or []]
+		accounts += [
+			(self.get(field), self.meta.get_label(field))
+			for field in (
+				"gift_card_account",
+				"tip_account",
+				"payout_bank_account",
+				"payout_fee_account",
+				"payout_dispute_account",
+				"payout_reserve_account",
+				"payout_adjustment_account",
+			)
+		]
+		for account, label in accounts:
+			company = account and frappe.db.get_value("Account", account, "company")
+			if account and self.company and company != self.company:
+				frappe.throw(
+					_("{0}: {1} belongs to {2}, not {3}.").format(label, account, company, self.company)
+				)
+		if self.sync_payouts and not self.payout_bank_account:
+			frappe.throw(_("Choose the Payout Bank Account to post Shopify Payments payouts."))
 
 
 def normalise_domain(domain: str | None) -> str:

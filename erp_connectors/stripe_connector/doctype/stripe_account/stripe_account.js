@@ -25,11 +25,23 @@ frappe.ui.form.on("Stripe Account", {
 			__("Register Webhook Endpoint"),
 			() =>
 				call("register_webhook_endpoint").then(({ message }) => {
-					frappe.msgprint(
-						message.existing
-							? __("Endpoint {0} was already registered; its signing secret is unchanged.", [message.id])
-							: __("Endpoint {0} receives {1} event types; its signing secret is saved.", [message.id, message.events])
-					);
+					const esc = (v) => frappe.utils.escape_html(String(v ?? "-"));
+					let text = message.existing
+						? __("Endpoint {0} was already registered; its signing secret is unchanged.", [esc(message.id)])
+						: __("Endpoint {0} receives {1} event types in API version {2}; its signing secret is saved.", [
+								esc(message.id),
+								message.events,
+								esc(message.api_version),
+						  ]);
+					if (!message.pinned) {
+						text +=
+							"<br><br>" +
+							__("It sends events in API version {0}, not {1}, which this app reads. Stripe cannot change an endpoint's version: delete it in the Stripe Dashboard and register again.", [
+								esc(message.api_version),
+								esc(message.expected_api_version),
+							]);
+					}
+					frappe.msgprint(text);
 					frm.reload_doc();
 				}),
 			group

@@ -12,7 +12,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
 from erp_connectors.connectors import processing
-from erp_connectors.stripe_connector import account_actions, checkout, payment_gateway
+from erp_connectors.stripe_connector import account_actions, checkout, payment_gateway, refund_actions
 from erp_connectors.stripe_connector.bench_fixtures import (
 	ACCOUNT,
 	SECRET,
@@ -364,6 +364,7 @@ class TestStripeAccountActions(StripeBenchCase):
 		try:
 			result = account_actions.register_webhook_endpoint(ACCOUNT)
 			self.assertFalse(result["existing"])
+			self.assertEqual((result["pinned"], result["api_version"]), (True, "2026-10-28.endive"))
 			[endpoint] = [e for e in self.fake.of_kind("webhook_endpoint") if e["id"] == result["id"]]
 			self.assertIn(f"integration.webhook?account={ACCOUNT.replace(' ', '%20')}", endpoint["url"])
 			self.assertIn("checkout.session.completed", endpoint["enabled_events"])
@@ -380,3 +381,88 @@ class TestStripeAccountActions(StripeBenchCase):
 		doc.secret_key = "sk_live_abc"
 		with self.assertRaisesRegex(frappe.ValidationError, "not a Test-mode secret key"):
 			doc.save()
+
+
+class TestRefundViaStripe(StripeBenchCase):
+	def credit_note_of_paid_invoice(self, amount=80.0):
+		from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+		invoice, session, completed = self.paid_invoice(amount)
+		[event] = self.deliver_and_process(completed)
+		self.assertEqual(event.status, "Processed", event.last_error)
+		note = make_sales_return(invoice)
+		note.insert(ignore_permissions=True)
+		note.submit()
+		frappe.db.commit()
+		intent = self.fake.objects[session["session_id"]]["payment_intent"]
+		return note.name, self.fake.objects[intent]["latest_charge"]
+
+	def test_refund_via_stripe_clicked_twice_makes_one_refund_and_one_payment_entry(self):
+		credit_note, charge_id = self.credit_note_of_paid_invoice()
+		made = len(self.fake.created_refunds)
+		first = refund_actions.refund_credit_note(credit_note)
+		frappe.db.commit()
+		second = refund_actions.refund_credit_note(credit_note)
+		frappe.db.commit()
+		self.assertEqual(self.fake.created_refunds[made:], [charge_id])  # one refund at Stripe
+		self.assertEqual((second["refund"], second["already"]), (first["refund"], True))
+		self.assertEqual((first["amount"], first["currency"]), (80.0, "USD"))  # from the credit note
+		refund = self.fake.objects[first["refund"]]
+		self.assertEqual((refund["amount"], refund["metadata"]["credit_note"]), (8000, credit_note))
+		self.assertEqual(entries(first["refund"], "Pay"), [])  # nothing posted before Stripe confirms
+
+		self.deliver_and_process(self.fake.event("charge.refunded", self.fake.objects[charge_id]))
+		self.deliver_and_process(self.fake.event("refund.updated", refund))
+		[pay] = entries(first["refund"], "Pay")
+		refs = frappe.get_all(
+			"Payment Entry Reference", filters={"parent": pay}, fields=["reference_name", "allocated_amount"]
+		)
+		self.assertEqual(
+			[(r.reference_name, flt(r.allocated_amount, 2)) for r in refs], [(credit_note, -80.0)]
+		)
+		self.assertEqual(frappe.db.get_value("Sales Invoice", credit_note, "outstanding_amount"), 0)
+		again = refund_actions.refund_credit_note(credit_note)
+		self.assertEqual((again["state"], again["payment_entry"]), ("paid back", pay))
+		self.assertEqual(self.fake.created_refunds[made:], [charge_id])
+
+	def test_racing_clicks_make_one_refund(self):
+		from erp_connectors.connectors.bench_fixtures import race
+
+		credit_note, charge_id = self.credit_note_of_paid_invoice(30.0)
+		made = len(self.fake.created_refunds)
+
+		def click(_):
+			result = refund_actions.refund_credit_note(credit_note)
+			frappe.db.commit()
+			return result["refund"]
+
+		self.assertEqual(len(set(race(click, [(1,), (2,)]))), 1)
+		self.assertEqual(self.fake.created_refunds[made:], [charge_id])
+
+	def test_a_failed_refund_shows_on_the_credit_note_and_needs_write_permission(self):
+		credit_note, charge_id = self.credit_note_of_paid_invoice(25.0)
+		self.fake.refund_outcome = "pending"
+		try:
+			made = refund_actions.refund_credit_note(credit_note)
+		finally:
+			self.fake.refund_outcome = "succeeded"
+		frappe.db.commit()
+		[event] = self.deliver_and_process(self.fake.fail_refund(made["refund"]))
+		self.assertEqual(event.status, "Processed", event.last_error)
+		self.assertEqual(entries(made["refund"], "Pay"), [])
+		self.assertEqual(refund_actions.refund_state(credit_note)["refunds"][0]["state"], "failed")
+		notes = frappe.get_all("Comment", filters={"reference_name": credit_note}, pluck="content")
+		self.assertTrue(any("failed (expired_or_canceled_card)" in text for text in notes), notes)
+
+		user = "stripe-refund-reader@example.com"
+		if not frappe.db.exists("User", user):
+			frappe.get_doc(
+				{"doctype": "User", "email": user, "first_name": "Reader", "send_welcome_email": 0}
+			).insert(ignore_permissions=True)
+		frappe.get_doc("User", user).add_roles("Stock User")
+		frappe.set_user(user)
+		try:
+			with self.assertRaises(frappe.PermissionError):
+				refund_actions.refund_credit_note(credit_note)
+		finally:
+			frappe.set_user("Administrator")
