@@ -295,14 +295,19 @@ class TestDeadWorkersAndRetention(TestEventProcessing):
 		# Under a backlog the scheduler's sweep job waits behind drain jobs; the drains stand in for it.
 		frappe.cache.delete(frappe.cache.make_key("connector_sweep_due"))
 		first, second = self.store("ok", "abandoned-1"), self.store("ok", "abandoned-2")
+		for name in (first, second):
+			self.in_processing_since(name, 2 * processing.LEASE_SECONDS)
+		# A shard holding neither event: the sweep it runs covers every shard.
+		other = min(
+			set(range(processing.DRAIN_SHARDS)) - {processing.shard_of(first), processing.shard_of(second)}
+		)
+		with patch_hooks(HOOK):
+			processing.drain(other)
+		self.assertEqual(frappe.db.get_value("Connector Event", first, "status"), "Queued")
 		self.in_processing_since(first, 2 * processing.LEASE_SECONDS)
 		with patch_hooks(HOOK):
-			processing.drain(processing.shard_of(second))  # any shard: the sweep covers them all
-		self.assertEqual(frappe.db.get_value("Connector Event", first, "status"), "Queued")
-		self.in_processing_since(second, 2 * processing.LEASE_SECONDS)
-		with patch_hooks(HOOK):
-			processing.drain(processing.shard_of(first))
-		self.assertEqual(frappe.db.get_value("Connector Event", second, "status"), "Processing")
+			processing.drain(other)
+		self.assertEqual(frappe.db.get_value("Connector Event", first, "status"), "Processing")
 
 	def test_an_event_claimed_moments_ago_is_left_to_its_worker(self):
 		fresh = self.store("ok", "fresh")
