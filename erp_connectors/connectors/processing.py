@@ -148,7 +148,11 @@ def lease_lapsed(event_name: str) -> bool:
 
 
 def _run_claimed(event_name: str):
-	frappe.set_user(run_as_user())
+	user = run_as_user()
+	if frappe.session.user != user:
+		# Only on a change: set_user drops the user's cached roles and permissions, which every
+		# document insert then reads again.
+		frappe.set_user(user)
 	event = frappe.get_doc("Connector Event", event_name)
 	attempt = (event.attempts or 0) + 1
 	try:
