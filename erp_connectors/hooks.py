@@ -33,7 +33,15 @@ after_request = [
 ]
 
 STOCK_CHANGED = "erp_connectors.shopify_connector.stock_sync.on_stock_change"
+FORGET_SIGNER = {
+	"on_update": "erp_connectors.connectors.webhook_accounts.forget",
+	"on_trash": "erp_connectors.connectors.webhook_accounts.forget",
+}
 doc_events = {
+	# A saved or deleted account's signing secrets are read afresh by the webhook intake.
+	"Shopify Store": FORGET_SIGNER,
+	"Stripe Account": FORGET_SIGNER,
+	"Carrier Account": FORGET_SIGNER,
 	"Delivery Note": {
 		"on_submit": "erp_connectors.shopify_connector.fulfillment_push.on_delivery_note_submit",
 	},

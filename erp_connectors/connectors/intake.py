@@ -9,12 +9,12 @@ import json
 
 import frappe
 from frappe.utils import now_datetime
-from frappe.utils.password import get_decrypted_password
 from werkzeug.wrappers import Response
 
+from erp_connectors.connectors import webhook_accounts
 from erp_connectors.connectors.errors import SignatureError
 from erp_connectors.connectors.frappe_gateway import clean_values
-from erp_connectors.connectors.redaction import redact, secret
+from erp_connectors.connectors.redaction import redact
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.settings import max_body_bytes
 
@@ -37,21 +37,14 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 	headers = {key.lower(): value for key, value in request.headers.items()}
 	query = dict(request.args)
 	account = source.account_name(headers, query)
-	if not account or not frappe.db.exists(source.account_doctype, account):
+	signer = webhook_accounts.lookup(source, account) if account else None
+	if signer is None:
 		# The same answer as a bad signature, after the same work, so account names can't be probed.
 		_verify_quietly(source, body, headers, query, [frappe.generate_hash()])
 		return reply(source.signature_rejected_status, "Signature rejected")
-
 	if source.account_fields:
-		values = frappe.db.get_value(
-			source.account_doctype, account, list(source.account_fields), as_dict=True
-		)
-		source = source.for_account(values or {})
-	secrets = [
-		secret(get_decrypted_password(source.account_doctype, account, field, raise_exception=False))
-		for field in source.secret_fields
-	]
-	if not _verify_quietly(source, body, headers, query, [s for s in secrets if s]):
+		source = source.for_account(signer.values)
+	if not _verify_quietly(source, body, headers, query, list(signer.secrets)):
 		return reply(source.signature_rejected_status, "Signature rejected")
 	try:
 		event = source.parse(body, headers)
