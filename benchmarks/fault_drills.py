@@ -30,7 +30,6 @@ import collections
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import threading
@@ -42,89 +41,12 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_stack import Stack  # noqa: E402
 from intake_webhooks import make_order  # noqa: E402 (the intake benchmark's order)
 
 SHOPIFY_PATH = "/api/method/erp_connectors.shopify_connector.integration.webhook"
 STRIPE_PATH = "/api/method/erp_connectors.stripe_connector.integration.webhook"
 TERMINAL = ("Processed", "Held", "Dead")
-
-
-class Stack:
-	"""gunicorn, workers and scheduler, restarted when they die (as supervisord would)."""
-
-	def __init__(self, bench: Path, site: str, port: int):
-		self.sites = bench / "sites"
-		self.python = str(bench / "env" / "bin" / "python")
-		self.site, self.port = site, port
-		self.specs = {
-			"web": [
-				str(bench / "env/bin/gunicorn"),
-				"-b",
-				f"127.0.0.1:{port}",
-				"-w",
-				"4",
-				"--threads",
-				"4",
-				"-t",
-				"120",
-				"frappe.app:application",
-				"--preload",
-			],
-			"worker-1": [
-				self.python,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"worker",
-				"--queue",
-				"default,short,long",
-			],
-			"worker-2": [
-				self.python,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"worker",
-				"--queue",
-				"default,short,long",
-			],
-			"scheduler": [self.python, "-m", "frappe.utils.bench_helper", "frappe", "schedule"],
-		}
-		self.processes: dict[str, subprocess.Popen] = {}
-		self.restarts = collections.Counter()
-		self.stopping = False
-		self.paused: set[str] = set()
-
-	def start(self):
-		for name in self.specs:
-			self._spawn(name)
-		threading.Thread(target=self._supervise, daemon=True).start()
-
-	def _spawn(self, name):
-		log = open(f"/tmp/drill-{name}.log", "ab")
-		self.processes[name] = subprocess.Popen(
-			self.specs[name], cwd=self.sites, stdout=log, stderr=log, start_new_session=True
-		)
-
-	def _supervise(self):
-		while not self.stopping:
-			for name, process in list(self.processes.items()):
-				if process.poll() is not None and name not in self.paused and not self.stopping:
-					self.restarts[name] += 1
-					time.sleep(2)
-					self._spawn(name)
-			time.sleep(1)
-
-	def kill(self, name):
-		os.killpg(self.processes[name].pid, signal.SIGKILL)
-
-	def stop(self):
-		self.stopping = True
-		for process in self.processes.values():
-			try:
-				os.killpg(process.pid, signal.SIGTERM)
-			except ProcessLookupError:
-				pass
 
 
 class Site:

@@ -1,30 +1,42 @@
-"""Shopify webhook intake against a real bench: endpoint latency and order throughput.
+"""Shopify order intake on a real bench, beside ERPNext's own speed, in one run.
 
-Sends N signed orders/create webhooks, C at a time, to the bench's webhook
-endpoint, then waits until the workers have turned every event into a Sales
-Order. Reports p50/p99 endpoint latency, orders per minute, and counts lost
-(stored but never processed) and doubled (more than one Sales Order per
-Shopify order) orders. Every order is delivered twice to prove dedupe.
+1. The floor: ERPNext's own insert, submit and commit of the very Sales Order the connector makes
+   from the order, in one process and in as many processes as there are workers.
+2. The endpoint: signed orders/create webhooks and Frappe's own /api/method/ping, interleaved in one
+   shuffled stream, at 1, 8 and 50 concurrent, with the workers processing meanwhile: p50 and p99 of
+   each, and their ratio (the same load for both).
+3. Throughput: N orders, each delivered twice, 50 at a time, turned into submitted Sales Orders by
+   the workers: orders per minute, as a share of the floor with as many processes, and the CPU's
+   idle share while they were processed. Lost (never processed) and doubled (two Sales Orders for
+   one Shopify order) are counted over every order sent.
 
-    python benchmarks/intake_webhooks.py --url http://127.0.0.1:8000 --site test.localhost \
-        --shop bench.myshopify.com --secret <webhook secret> --orders 1000 --concurrency 50 \
-        --template tests/data/shopify_webhook_orders_create_2026-04_docs_sample.json --sku BENCH-SKU
+It starts gunicorn (4 x 4 threads) and the workers itself. Run with the bench's Python:
 
-Needs the bench running with 2 workers, a Shopify Store named by --shop whose webhook
-secret is --secret, and an Item with item code --sku.
+    /path/to/bench/env/bin/python benchmarks/intake_webhooks.py --bench /path/to/bench --site SITE \\
+        --orders 1000 --workers 2
+
+The site needs the bench suite's "Test Company" (its before_tests hook makes it).
 """
 
 import argparse
 import copy
 import json
+import os
+import random
 import statistics
+import subprocess
+import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 
-from erp_connectors.testing.shopify_webhooks import signed_headers
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE.parent / "tests/data/shopify_webhook_orders_create_2026-04_docs_sample.json"
+SKU = "INTAKE-BENCH-SKU"
+WEBHOOK = "/api/method/erp_connectors.shopify_connector.integration.webhook"
 
 
 def make_order(template: dict, index: int, sku: str, first_id: int = 7_000_000_000_000_000) -> dict:
@@ -41,143 +53,242 @@ def make_order(template: dict, index: int, sku: str, first_id: int = 7_000_000_0
 	return order
 
 
+def connect(bench: Path, site: str):
+	os.chdir(bench / "sites")
+	import frappe
+
+	frappe.init(site=site, sites_path=".")
+	frappe.connect()
+	frappe.set_user("Administrator")
+	return frappe
+
+
+def floor_child(bench: Path, site: str, count: int, first_id: int, customer: str):
+	"""One process of the floor: `count` Sales Orders made with ERPNext's own API; prints seconds."""
+	frappe = connect(bench, site)
+	from erp_connectors.connectors.frappe_gateway import _plain
+	from erp_connectors.shopify_connector import mapping
+	from erp_connectors.shopify_connector.bench_fixtures import SHOP
+	from erp_connectors.shopify_connector.integration import build_context
+
+	settings = build_context(SHOP).settings
+	template = json.loads(TEMPLATE.read_text())
+	docs = []
+	for index in range(count):
+		order = make_order(template, index, SKU, first_id)
+		items = {str(line["id"]): SKU for line in order["line_items"]}
+		docs.append(_plain(mapping.sales_order(order, settings, customer, items)))
+	started = time.perf_counter()
+	for doc in docs:
+		so = frappe.get_doc(copy.deepcopy(doc))
+		so.insert(ignore_permissions=True)
+		so.submit()
+		frappe.db.commit()
+	print(time.perf_counter() - started)
+
+
+def floor(args, customer: str, processes: int, first_id: int) -> float:
+	"""ERPNext's own Sales Orders per minute with `processes` processes side by side."""
+	children = [
+		subprocess.Popen(
+			[
+				sys.executable,
+				__file__,
+				"--bench",
+				str(args.bench),
+				"--site",
+				args.site,
+				"--floor-child",
+				str(args.floor_orders),
+				"--first-id",
+				str(first_id + n * 1_000_000),
+				"--customer",
+				customer,
+			],
+			stdout=subprocess.PIPE,
+			text=True,
+		)
+		for n in range(processes)
+	]
+	started = time.perf_counter()
+	outputs = [child.communicate()[0] for child in children]
+	elapsed = time.perf_counter() - started
+	assert all(child.returncode == 0 for child in children), outputs
+	return processes * args.floor_orders / (elapsed / 60)
+
+
+def cpu_times() -> tuple[int, int]:
+	fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+	return fields[3] + fields[4], sum(fields)  # idle + iowait, total
+
+
+def percentile(samples, share):
+	samples = sorted(samples)
+	return samples[max(0, int(len(samples) * share) - 1)]
+
+
 def main():
 	parser = argparse.ArgumentParser()
-	parser.add_argument("--url", required=True)
-	parser.add_argument("--site", default=None)
-	parser.add_argument("--shop", required=True)
-	parser.add_argument("--secret", required=True)
-	parser.add_argument("--template", required=True)
-	parser.add_argument("--sku", required=True)
+	parser.add_argument("--bench", required=True, type=Path)
+	parser.add_argument("--site", required=True)
+	parser.add_argument("--port", type=int, default=8100)
 	parser.add_argument("--orders", type=int, default=1000)
+	parser.add_argument("--workers", type=int, default=2)
+	parser.add_argument("--floor-orders", type=int, default=60, help="Sales Orders per floor process")
 	parser.add_argument(
-		"--first-id",
-		type=int,
-		default=7_000_000_000_000_000,
-		help="Shopify order id of the first order; vary it between runs",
+		"--latency-requests", type=int, default=300, help="webhooks (and as many pings) per level"
 	)
-	parser.add_argument("--concurrency", type=int, default=50)
-	parser.add_argument("--api-key", help="key:secret of a System Manager, to count results")
-	parser.add_argument("--timeout", type=float, default=900)
-	parser.add_argument(
-		"--baseline",
-		action="store_true",
-		help="first load Frappe's own /api/method/ping the same way, for the ratio",
-	)
-	parser.add_argument(
-		"--send-only", action="store_true", help="measure the endpoint; don't wait for processing"
-	)
+	parser.add_argument("--timeout", type=float, default=1800)
+	parser.add_argument("--floor-child", type=int, help=argparse.SUPPRESS)
+	parser.add_argument("--first-id", type=int, default=None, help=argparse.SUPPRESS)
+	parser.add_argument("--customer", help=argparse.SUPPRESS)
 	args = parser.parse_args()
+	if args.floor_child:
+		floor_child(args.bench, args.site, args.floor_child, args.first_id, args.customer)
+		return
 
-	template = json.load(open(args.template))
-	endpoint = f"{args.url}/api/method/erp_connectors.shopify_connector.integration.webhook"
-	host = {"Host": args.site} if args.site else {}
-	session = requests.Session()
-	adapter = requests.adapters.HTTPAdapter(pool_connections=args.concurrency, pool_maxsize=args.concurrency)
-	session.mount("http://", adapter)
+	sys.path.insert(0, str(HERE))
+	from bench_stack import Stack
 
-	deliveries = []
-	for index in range(args.orders):
-		body = json.dumps(make_order(template, index, args.sku, args.first_id)).encode()
-		webhook_id = str(uuid.uuid4())
-		deliveries.append((body, webhook_id))
+	frappe = connect(args.bench, args.site)
+	from erp_connectors.connectors.bench_fixtures import before_tests
+	from erp_connectors.shopify_connector import mapping
+	from erp_connectors.shopify_connector.bench_fixtures import SECRET, SHOP, ensure_items, ensure_store
+	from erp_connectors.testing.shopify_webhooks import signed_headers
 
-	reconnects = []
-
-	def send(delivery):
-		body, webhook_id = delivery
-		# The event id is the webhook id, so the events are counted by the ids sent (remote_event_id).
-		headers = {
-			**signed_headers(body, args.secret, args.shop, "orders/create", webhook_id, event_id=webhook_id),
-			**host,
-		}
-		for attempt in range(3):
-			started = time.perf_counter()
-			try:
-				response = session.post(endpoint, data=body, headers=headers, timeout=30)
-			except requests.ConnectionError:
-				# A pooled keep-alive connection the server had just closed; Shopify would retry too.
-				reconnects.append(attempt)
-				continue
-			return (time.perf_counter() - started) * 1000, response.status_code
-		return None, "connection failed"
-
-	def percentiles(samples):
-		samples = sorted(samples)
-		return statistics.median(samples), samples[int(len(samples) * 0.99) - 1]
-
-	if args.baseline:
-
-		def ping(_):
-			begun = time.perf_counter()
-			session.get(f"{args.url}/api/method/ping", headers=host, timeout=30).raise_for_status()
-			return (time.perf_counter() - begun) * 1000
-
-		with ThreadPoolExecutor(args.concurrency) as pool:
-			p50, p99 = percentiles(list(pool.map(ping, range(2 * args.orders))))
-		print(
-			f"baseline frappe ping     p50 {p50:.1f} ms, p99 {p99:.1f} ms ({2 * args.orders} requests)",
-			flush=True,
+	before_tests()
+	ensure_store()
+	ensure_items([SKU])
+	template = json.loads(TEMPLATE.read_text())
+	customer_doc = mapping.customer_doc(make_order(template, 0, SKU), {"customer_group": "Commercial"})
+	customer = frappe.db.get_value("Customer", {"customer_name": customer_doc["customer_name"]})
+	if not customer:
+		customer = (
+			frappe.get_doc({**customer_doc, "customer_group": "Commercial", "territory": "All Territories"})
+			.insert(ignore_permissions=True)
+			.name
 		)
+	frappe.db.commit()
+	run_id = 7_000_000_000_000_000 + (int(time.time()) % 10**6) * 10**7
 
-	started = time.time()
-	with ThreadPoolExecutor(args.concurrency) as pool:
-		results = list(pool.map(send, deliveries))
-		# Shopify delivers at least once: send every webhook again.
-		repeats = list(pool.map(send, deliveries))
-	sent_seconds = time.time() - started
-	latencies = sorted(ms for ms, _ in results + repeats if ms is not None)
-	statuses = {}
-	for _, status in results + repeats:
-		statuses[status] = statuses.get(status, 0) + 1
+	def count(query, values=None):
+		frappe.db.commit()  # a fresh snapshot: what the workers committed
+		return frappe.db.sql(query, values)[0][0]
 
-	print(f"webhooks sent            {len(latencies)} ({args.orders} orders x2), statuses {statuses}")
-	print(f"endpoint latency p50     {statistics.median(latencies):.1f} ms")
-	print(f"endpoint latency p99     {latencies[int(len(latencies) * 0.99) - 1]:.1f} ms")
 	print(
-		f"send phase               {sent_seconds:.1f} s ({len(reconnects)} stale keep-alive reconnects)",
+		f"bench {args.bench}, site {args.site}, {os.cpu_count()} cores, {args.workers} workers, gunicorn 4 x 4 threads",
+		flush=True,
+	)
+	floor_one = floor(args, customer, 1, run_id + 10**9)
+	floor_many = floor(args, customer, args.workers, run_id + 2 * 10**9)
+	print(
+		f"ERPNext's own insert+submit+commit: {floor_one:.0f} orders/min in 1 process, "
+		f"{floor_many:.0f} orders/min in {args.workers} processes side by side",
 		flush=True,
 	)
 
-	if args.send_only:
-		return
-	auth = {"Authorization": f"token {args.api_key}"} if args.api_key else {}
+	stack = Stack(args.bench, args.site, args.port, workers=args.workers, scheduler=False)
+	stack.start()
+	stack.wait_until_up(args.site)
+	base, host = f"http://127.0.0.1:{args.port}", {"Host": args.site}
+	session = requests.Session()
+	session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=64, pool_maxsize=64))
+	sent = []  # (order id, event id) of every order delivered
 
-	def count(doctype, filters):
-		response = session.post(  # POST: the filters name every webhook id, too long for a URL
-			f"{args.url}/api/method/frappe.client.get_count",
-			json={"doctype": doctype, "filters": filters},
-			headers={**auth, **host},
-			timeout=30,
+	def webhook_request(index):
+		body = json.dumps(make_order(template, index, SKU, run_id)).encode()
+		event_id = str(uuid.uuid4())
+		sent.append((run_id + index, event_id))
+		return body, {
+			**signed_headers(body, SECRET, SHOP, "orders/create", event_id, event_id=event_id),
+			**host,
+		}
+
+	def timed(request):
+		kind, payload = request
+		started = time.perf_counter()
+		for _ in range(3):  # a keep-alive connection the server just closed: reconnect, as senders do
+			try:
+				if kind == "ping":
+					response = session.get(base + "/api/method/ping", headers=host, timeout=60)
+				else:
+					response = session.post(base + WEBHOOK, data=payload[0], headers=payload[1], timeout=60)
+				break
+			except requests.ConnectionError:
+				started = time.perf_counter()
+		return kind, (time.perf_counter() - started) * 1000, response.status_code
+
+	next_index = 0
+	print("\nendpoint latency, webhook and ping interleaved, workers processing meanwhile:")
+	for concurrency in (1, 8, 50):
+		requests_ = [("ping", None)] * args.latency_requests
+		for _ in range(args.latency_requests):
+			requests_.append(("webhook", webhook_request(next_index)))
+			next_index += 1
+		random.shuffle(requests_)
+		with ThreadPoolExecutor(concurrency) as pool:
+			results = list(pool.map(timed, requests_))
+		by_kind = {kind: [ms for k, ms, _ in results if k == kind] for kind in ("webhook", "ping")}
+		bad = sorted({status for _, _, status in results if status != 200})
+		w50, w99 = statistics.median(by_kind["webhook"]), percentile(by_kind["webhook"], 0.99)
+		p50, p99 = statistics.median(by_kind["ping"]), percentile(by_kind["ping"], 0.99)
+		print(
+			f"  concurrency {concurrency:>2}: webhook p50 {w50:7.1f} ms, p99 {w99:7.1f} ms | ping p50 {p50:7.1f} ms, "
+			f"p99 {p99:7.1f} ms | ratio p50 {w50 / p50:.2f}, p99 {w99 / p99:.2f}"
+			+ (f" | non-200: {bad}" if bad else ""),
+			flush=True,
 		)
-		response.raise_for_status()
-		return response.json()["message"]
 
-	link_filter = [
-		["account", "=", args.shop],
-		["remote_type", "=", "order"],
-		["remote_id", "in", [str(args.first_id + index) for index in range(args.orders)]],
-	]
-	sent_ids = [webhook_id for _, webhook_id in deliveries]
-	ours = [["source", "=", "Shopify"], ["account", "=", args.shop], ["remote_event_id", "in", sent_ids]]
-	while time.time() - started < args.timeout:
-		done = count("Connector Event", [*ours, ["status", "in", ["Processed", "Held", "Dead"]]])
-		if done >= args.orders:
-			break
-		print(f"  {time.time() - started:6.0f} s: {done} events done", flush=True)
-		time.sleep(15)
-	finished = time.time() - started
-	processed = count("Connector Event", [*ours, ["status", "=", "Processed"]])
-	stored = count("Connector Event", ours)
-	links = count("Connector Link", link_filter)
-	orders = count("Sales Order", [["po_no", "like", f"#B{args.first_id}-%"]])
+	def processed(ids):
+		return count(
+			"select count(*) from `tabConnector Event` where remote_event_id in %s and status in ('Processed','Held','Dead')",
+			(tuple(ids),),
+		)
 
-	print(f"events stored            {stored} (expected {args.orders})")
-	print(f"events processed         {processed}")
-	print(f"sales orders             {orders} (links {links})")
-	print(f"lost                     {args.orders - processed}")
-	print(f"doubled                  {max(0, orders - args.orders)}")
-	print(f"orders per minute        {processed / (finished / 60):.0f} (all done in {finished:.1f} s)")
+	latency_ids = [event for _, event in sent]
+	deadline = time.time() + args.timeout
+	while processed(latency_ids) < len(latency_ids) and time.time() < deadline:
+		time.sleep(2)
+
+	print(f"\nthroughput: {args.orders} orders, each delivered twice, 50 at a time", flush=True)
+	deliveries = [webhook_request(next_index + i) for i in range(args.orders)]
+	throughput_ids = [event for _, event in sent[-args.orders :]]
+	idle0, total0 = cpu_times()
+	started = time.time()
+	with ThreadPoolExecutor(50) as pool:
+		statuses = [status for _, _, status in pool.map(timed, [("webhook", d) for d in deliveries * 2])]
+	send_seconds = time.time() - started
+	while processed(throughput_ids) < args.orders and time.time() - started < args.timeout:
+		time.sleep(2)
+	elapsed = time.time() - started
+	idle1, total1 = cpu_times()
+	stack.stop()
+
+	ours = args.orders / (elapsed / 60)
+	order_ids = tuple(str(order_id) for order_id, _ in sent)
+	events = tuple(event for _, event in sent)
+	done = count(
+		"select count(*) from `tabConnector Event` where remote_event_id in %s and status='Processed'",
+		(events,),
+	)
+	orders = count(
+		"select count(*) from `tabSales Order` where docstatus=1 and po_no like %s", (f"#B{run_id}-%",)
+	)
+	links = count(
+		"select count(*) from `tabConnector Link` where remote_type='order' and remote_id in %s", (order_ids,)
+	)
+	statuses_seen = {s: statuses.count(s) for s in set(statuses)}
+	print(f"  sent in {send_seconds:.1f} s, answers {statuses_seen}")
+	print(
+		f"  orders per minute: {ours:.0f} with {args.workers} workers = {ours / floor_many:.0%} of ERPNext's own "
+		f"{floor_many:.0f} with {args.workers} processes ({ours / floor_one:.0%} of 1 process)"
+	)
+	print(f"  CPU idle while processing: {(idle1 - idle0) / (total1 - total0):.0%}")
+	print(
+		f"\nevery order sent ({len(sent)}): processed {done}, Sales Orders {orders} (links {links}), "
+		f"lost {len(sent) - done}, doubled {max(0, orders - len(sent))}"
+	)
+	frappe.destroy()
 
 
 if __name__ == "__main__":
