@@ -54,7 +54,96 @@ def delete_shipment(name: str):
 		frappe.db.delete(child, {"parent": name})
 	frappe.db.delete("Shipment", {"name": name})
 	frappe.db.delete("Connector Link", {"reference_doctype": "Shipment", "reference_name": name})
+	frappe.db.delete("Carrier Quote", {"shipment": name})
+	frappe.db.delete("Carrier Label", {"shipment": name})
 	frappe.db.commit()
+
+
+def buy(shipment: str, account: str, *, is_return: int = 0, pick=None) -> dict:
+	"""Get Rates, then Buy Label on one of `account`'s quotes (the cheapest, or `pick(rates)`)."""
+	from erp_connectors.shipping_connector import shipment_actions
+
+	quote = shipment_actions.get_rates(shipment, is_return=is_return)
+	rates = [rate for rate in quote["rates"] if rate["account"] == account]
+	if not rates:
+		raise AssertionError(f"{account} quoted nothing: {quote['errors']}")
+	chosen = pick(rates) if pick else rates[0]
+	return shipment_actions.buy_label(shipment, chosen["quote"])
+
+
+GERMAN = {"state": None, "country": "Germany"}
+
+
+def stock_manager(email: str = "stock-manager-carriers@example.com") -> str:
+	"""A user with the Stock Manager role only (not Administrator, not System Manager)."""
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": "Stock", "send_welcome_email": 0}
+		).insert(ignore_permissions=True)
+		user.add_roles("Stock Manager")
+	frappe.db.commit()
+	return email
+
+
+def customs_item(code: str, *, tariff: str | None, origin: str | None, weight: float | None = 0.4):
+	"""A non-stock Item with what a customs declaration reads from it."""
+	if tariff and not frappe.db.exists("Customs Tariff Number", tariff):
+		frappe.get_doc({"doctype": "Customs Tariff Number", "tariff_number": tariff}).insert(
+			ignore_permissions=True
+		)
+	values = {
+		"customs_tariff_number": tariff,
+		"country_of_origin": origin,
+		"weight_per_unit": weight,
+		"weight_uom": "Kg",
+	}
+	if frappe.db.exists("Item", code):
+		frappe.db.set_value("Item", code, values)
+	else:
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": code.replace("-", " ").title(),
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				**values,
+			}
+		).insert(ignore_permissions=True)
+	frappe.db.commit()
+	return code
+
+
+def delivery_note(customer: str, lines: list[tuple[str, float, float]]) -> str:
+	"""A submitted Delivery Note of Test Company: lines of (item code, qty, rate)."""
+	if not frappe.db.exists("Customer", customer):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": customer,
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+			}
+		).insert(ignore_permissions=True)
+	note = frappe.get_doc(
+		{
+			"doctype": "Delivery Note",
+			"customer": customer,
+			"company": "Test Company",
+			"currency": "USD",
+			"conversion_rate": 1,
+			"selling_price_list": "Standard Selling",
+			"items": [
+				{"item_code": code, "qty": qty, "rate": rate, "uom": "Nos", "conversion_factor": 1}
+				for code, qty, rate in lines
+			],
+		}
+	)
+	note.insert(ignore_permissions=True)
+	note.submit()
+	frappe.db.commit()
+	return note.name
 
 
 def carrier_account(name: str, provider: str, **values):

@@ -81,7 +81,8 @@ def test_buy_returns_the_purchased_label(easypost_fake):
 	)
 	assert label.label_ref == rate.provider_shipment_id
 	assert label.tracking_url == bought["tracker"]["public_url"]
-	assert label.label_format == "PNG"
+	# options.label_format PDF was asked, so the PDF rendition is what we fetch
+	assert (label.label_format, label.label_url.rsplit(".", 1)[-1]) == ("PDF", "pdf")
 
 
 def test_label_file_is_downloaded_without_our_credentials(easypost_fake):
@@ -89,7 +90,7 @@ def test_label_file_is_downloaded_without_our_credentials(easypost_fake):
 	rate = cheapest(client.rates(us_shipment()))
 	label = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
 	content = client.fetch_label_bytes(label)
-	assert content.startswith(b"\x89PNG")
+	assert content.startswith(b"%PDF")
 	download = easypost_fake.requests[-1]
 	assert download.path.startswith("/files/") and download.header("authorization") is None
 
@@ -196,7 +197,9 @@ def test_non_tracker_events_parse_to_nothing():
 
 def test_a_refused_purchase_surfaces_easyposts_message_not_the_recovery_lookup(easypost_fake):
 	client = carrier(easypost_fake)
-	rate = dataclasses.replace(cheapest(client.rates(us_shipment())), rate_id="rate_other")
+	quoted = cheapest(client.rates(us_shipment()))
+	parts = tuple({**part, "rate_id": "rate_other"} for part in quoted.parts)
+	rate = dataclasses.replace(quoted, rate_id="rate_other", parts=parts)
 	with pytest.raises(PermanentError) as info:
 		client.buy_label(us_shipment(), rate, "label:SHIP-00001")
 	assert info.value.remote_message == "Invalid rate: it does not belong to this shipment."

@@ -212,7 +212,7 @@ def test_refresh_tracking_polls_the_carrier(dhl_fake):
 	carrier = build_carrier("DHL Bonn", dhl_settings(dhl_fake), **fast())
 	label = sync.buy_label(gateway, account, carrier, shipment, carrier.rates(shipment)[0]).label
 	dhl_fake.tracking_status[label.tracking_number] = "delivered"
-	outcome = sync.refresh_tracking(gateway, account, carrier, "SHIP-00002")
+	[outcome] = sync.refresh_tracking(gateway, account, carrier, "SHIP-00002")
 	assert outcome.delivered and gateway.get("Shipment", "SHIP-00002")["tracking_status"] == "Delivered"
 
 
