@@ -125,9 +125,11 @@ class DhlParcelDeCarrier(Carrier):
 		weight = sum((parcel.weight_in("kg") for parcel in shipment.parcels), Decimal(0))
 		rates = []
 		for row in rows:
+			# An empty Max Weight is stored as 0 by the form: no limit, not "nothing fits".
 			limit = row.get("max_weight_kg")
-			if limit not in (None, "") and weight > money(limit, self.provider, "max_weight_kg"):
-				continue
+			if limit not in (None, "") and money(limit, self.provider, "max_weight_kg") > 0:
+				if weight > money(limit, self.provider, "max_weight_kg"):
+					continue
 			product = str(
 				require(row.get("product"), self.provider, "a product code in a flat rate row", row)
 			)

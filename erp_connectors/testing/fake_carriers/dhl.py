@@ -15,6 +15,8 @@ Unified", for which no OpenAPI document is at hand. It is held to what DHL docum
 and statusCode one of pre-transit, transit, delivered, failure, unknown. DHL sends no webhooks.
 """
 
+import time
+
 from erp_connectors.testing.contracts import Contract
 from erp_connectors.testing.contracts.openapi import OpenAPIContract, content_type
 from erp_connectors.testing.contracts.problems import Problem
@@ -165,6 +167,8 @@ class FakeDhl(FakeService):
 		self.orders: dict[str, dict] = {}
 		self.tracking_status: dict[str, str] = {}
 		self._reject_next = False
+		self.purchases = 0  # shipments created (DHL bills each; a refNo does not deduplicate)
+		self.purchase_delay = 0.0  # seconds each order takes
 
 	@property
 	def shipping_url(self) -> str:
@@ -196,14 +200,17 @@ class FakeDhl(FakeService):
 		if self._reject_next:
 			self._reject_next = False
 			return Response(400, fresh(self.rejection), PROBLEM)
+		if self.purchase_delay:
+			time.sleep(self.purchase_delay)  # a slow carrier: racing buyers overlap here
 		shipment = shipments[0]
 		if not (shipment.get("consignee") or {}).get("postalCode"):
 			return dhl_errors(400, [Problem("Please enter a postal code.", "/consignee/postalCode")])
 		body = fresh(self.success)
 		item = body["items"][0]
-		if self.orders:
+		if self.purchases:
 			item["shipmentNo"] = "00340434" + digits(14)
 		self.orders[item["shipmentNo"]] = shipment
+		self.purchases += 1
 		self.tracking_status[item["shipmentNo"]] = "pre-transit"
 		return Response(200, body)
 

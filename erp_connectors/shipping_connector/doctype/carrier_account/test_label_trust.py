@@ -17,6 +17,7 @@ from frappe.utils import add_to_date, get_test_client, get_url, now_datetime
 from erp_connectors.connectors.bench_fixtures import race
 from erp_connectors.shipping_connector import shipment_actions
 from erp_connectors.shipping_connector.bench_fixtures import (
+	GERMAN,
 	OnlyTheseAccounts,
 	address,
 	carrier_account,
@@ -24,9 +25,11 @@ from erp_connectors.shipping_connector.bench_fixtures import (
 	make_shipment,
 	stock_manager,
 )
+from erp_connectors.testing.fake_carriers.dhl import FakeDhl
 from erp_connectors.testing.fake_carriers.easypost import FakeEasyPost
 
 OURS, THEIRS, OFF = "EasyPost Trust TC", "EasyPost Trust WP", "EasyPost Trust Off"
+DHL = "DHL Trust TC"  # DHL deduplicates nothing: each order is a new, billed shipment
 ACTIONS = "/api/method/erp_connectors.shipping_connector.shipment_actions"
 
 
@@ -40,6 +43,18 @@ class TestLabelTrust(FrappeTestCase):
 		carrier_account(OURS, "EasyPost", **common)
 		carrier_account(THEIRS, "EasyPost", company="Wind Power LLC", **common)
 		carrier_account(OFF, "EasyPost", **common)
+		cls.dhl = FakeDhl().start()
+		carrier_account(
+			DHL,
+			"DHL Parcel DE",
+			api_key=cls.dhl.api_key,
+			username=cls.dhl.login[0],
+			password=cls.dhl.login[1],
+			billing_number="33333333330102",
+			base_url=cls.dhl.shipping_url,
+			tracking_base_url=cls.dhl.url,
+			flat_rates=[{"product": "V01PAK", "service": "DHL Paket", "amount": 5.49, "currency": "EUR"}],
+		)
 		cls.user = stock_manager()
 		cls.pickup = address("Trust Warehouse", "417 Montgomery Street", "San Francisco", "CA", "94104")
 		cls.delivery = address("Trust Customer", "179 N Harbor Dr", "Redondo Beach", "CA", "90277")
@@ -48,8 +63,9 @@ class TestLabelTrust(FrappeTestCase):
 	def tearDownClass(cls):
 		frappe.set_user("Administrator")
 		cls.easypost.stop()
+		cls.dhl.stop()
 		cls.only_these.__exit__()
-		for name in (OURS, THEIRS, OFF):
+		for name in (OURS, THEIRS, OFF, DHL):
 			frappe.db.delete("Connector Link", {"account": name})
 			frappe.delete_doc("Carrier Account", name, force=True, ignore_permissions=True)
 		frappe.db.commit()
@@ -143,25 +159,35 @@ class TestLabelTrust(FrappeTestCase):
 		self.assertEqual(len(frappe.get_all("Carrier Quote", {"shipment": self.shipment})), 0)
 
 	def test_four_simultaneous_clicks_by_a_stock_manager_buy_once(self):
-		quote = self.quote()["quote"]
-		before = self.easypost.purchases
-		self.easypost.purchase_delay = 1.0  # the first buyer is still at the carrier when the others click
-
-		def click(user):
-			frappe.set_user(user)
-			return shipment_actions.buy_label(self.shipment, quote)
-
-		try:
-			results = race(click, [(self.user,)] * 4)
-		finally:
-			self.easypost.purchase_delay = 0
-		self.assertEqual(self.easypost.purchases, before + 1)
-		self.assertEqual(sorted(r["created"] for r in results), [False, False, False, True])
-		self.assertEqual(len({r["values"]["awb_number"] for r in results}), 1)
-		self.assertEqual(frappe.db.count("File", {"attached_to_name": self.shipment}), 1)
-		self.assertEqual(
-			frappe.db.count("Connector Link", {"reference_name": self.shipment, "remote_type": "label"}), 1
+		german = {"line1": "Sträßchensweg 10", **GERMAN}
+		shipment = make_shipment(
+			address("Trust Lager", city="Bonn", pincode="53113", **german),
+			address("Trust Kunde", city="Köln", pincode="50667", **german),
 		)
+		try:
+			quoted = shipment_actions.get_rates(shipment)
+			quote = next((r for r in quoted["rates"] if r["account"] == DHL), None)
+			self.assertIsNotNone(quote, quoted["errors"])
+			before = self.dhl.purchases
+			self.dhl.purchase_delay = 1.0  # the first buyer is still at DHL when the others click
+
+			def click(user):
+				frappe.set_user(user)
+				return shipment_actions.buy_label(shipment, quote["quote"])
+
+			try:
+				results = race(click, [(self.user,)] * 4)
+			finally:
+				self.dhl.purchase_delay = 0
+			self.assertEqual(self.dhl.purchases, before + 1)
+			self.assertEqual(sorted(r["created"] for r in results), [False, False, False, True])
+			self.assertEqual(len({r["values"]["awb_number"] for r in results}), 1)
+			self.assertEqual(frappe.db.count("File", {"attached_to_name": shipment}), 1)
+			self.assertEqual(
+				frappe.db.count("Connector Link", {"reference_name": shipment, "remote_type": "label"}), 1
+			)
+		finally:
+			delete_shipment(shipment)
 
 	def test_a_failed_label_download_is_completed_by_retry_never_bought_again(self):
 		quote = self.quote()["quote"]
