@@ -62,7 +62,7 @@ def complete(shipment: str) -> list[str]:
 				raise ConnectorError(
 					f"{entry.kind} {entry.tracking_number}: the carrier gave no file address"
 				)
-			attach(entry, carriers[entry.account].fetch_file(entry.url))
+			attach(entry, carriers[entry.account].fetch_file(entry.url, entry.file_format))
 		except ConnectorError as error:
 			reason = f"{entry.kind} {entry.tracking_number}: {error.remote_message}"
 			frappe.db.set_value("Carrier Label", entry.name, "error", reason, update_modified=False)

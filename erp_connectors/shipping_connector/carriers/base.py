@@ -161,10 +161,11 @@ class Carrier(ABC):
 			return label.label_bytes
 		if not label.label_url:
 			raise PermanentError(f"{self.provider} gave neither a label file nor a label URL")
-		return self.fetch_file(label.label_url)
+		return self.fetch_file(label.label_url, getattr(label, "label_format", None))
 
-	def fetch_file(self, url: str) -> bytes:
-		"""A file the provider links to (a label, a commercial invoice), capped in size."""
+	def fetch_file(self, url: str, file_format: str | None = None) -> bytes:
+		"""A file the provider links to (a label, a commercial invoice), capped in size; `file_format`
+		(PDF, ZPL) for providers that serve one document in several."""
 		if same_origin(url, self.base_url):
 			return self.http.request("GET", url).content  # the API itself: no redirect is followed
 		options = {k: v for k, v in self.http_options.items() if k not in ("session", "budget", "policy")}

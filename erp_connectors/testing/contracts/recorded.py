@@ -257,7 +257,10 @@ class RecordedTrafficContract(Contract):
 def _union(request_shape: Shape, response_shape: Shape) -> Shape:
 	"""A request object's recorded keys together with the answered object's attributes."""
 	merged = Shape(types=request_shape.types | response_shape.types, objects=request_shape.objects)
-	merged.items = request_shape.items or response_shape.items
+	if request_shape.items is not None and response_shape.items is not None:
+		merged.items = _union(request_shape.items, response_shape.items)  # a list's items, likewise
+	else:
+		merged.items = request_shape.items or response_shape.items
 	for source in (request_shape, response_shape):
 		for key, shape in source.keys.items():
 			merged.keys[key] = _union(merged.keys[key], shape) if key in merged.keys else shape
