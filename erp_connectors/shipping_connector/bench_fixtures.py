@@ -85,8 +85,16 @@ def stock_manager(email: str = "stock-manager-carriers@example.com") -> str:
 	return email
 
 
+ITEM_GROUP = "Carrier Bench Items"  # apart from every other suite's catalogue (Shopify pushes its group)
+
+
 def customs_item(code: str, *, tariff: str | None, origin: str | None, weight: float | None = 0.4):
-	"""A non-stock Item with what a customs declaration reads from it."""
+	"""A non-stock Item with what a customs declaration reads from it, in its own Item Group."""
+	if not frappe.db.exists("Item Group", ITEM_GROUP):
+		root = frappe.db.get_value("Item Group", {"is_group": 1, "parent_item_group": ("in", ("", None))})
+		frappe.get_doc(
+			{"doctype": "Item Group", "item_group_name": ITEM_GROUP, "parent_item_group": root, "is_group": 0}
+		).insert(ignore_permissions=True)
 	if tariff and not frappe.db.exists("Customs Tariff Number", tariff):
 		frappe.get_doc({"doctype": "Customs Tariff Number", "tariff_number": tariff}).insert(
 			ignore_permissions=True
@@ -105,7 +113,7 @@ def customs_item(code: str, *, tariff: str | None, origin: str | None, weight: f
 				"doctype": "Item",
 				"item_code": code,
 				"item_name": code.replace("-", " ").title(),
-				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name"),
+				"item_group": ITEM_GROUP,
 				"stock_uom": "Nos",
 				"is_stock_item": 0,
 				**values,
@@ -174,3 +182,16 @@ class OnlyTheseAccounts:
 		for name in self.others:
 			frappe.db.set_value("Carrier Account", name, "enabled", 1)
 		frappe.db.commit()
+
+
+def delete_delivery_notes_and_items(notes: list[str], items: list[str]):
+	"""Undo delivery_note() and customs_item(): cancel and delete the notes, then delete the Items."""
+	for name in notes:
+		if frappe.db.exists("Delivery Note", name):
+			note = frappe.get_doc("Delivery Note", name)
+			if note.docstatus == 1:
+				note.cancel()
+			frappe.delete_doc("Delivery Note", name, force=True, ignore_permissions=True)
+	for code in items:
+		frappe.delete_doc("Item", code, force=True, ignore_permissions=True)
+	frappe.db.commit()

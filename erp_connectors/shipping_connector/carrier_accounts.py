@@ -41,17 +41,19 @@ class TokenCache:
 	and held as a Secret. The carrier renews it when it expires or is refused."""
 
 	def __init__(self, account: str):
-		self.key = f"erp_connectors:carrier_token:{account}"
+		# The site's key and the connection are taken now: rates are asked in threads without a site.
+		self.redis = frappe.cache
+		self.key = frappe.cache.make_key(f"erp_connectors:carrier_token:{account}")
 
 	def get(self):
-		value = frappe.cache.get_value(self.key)
-		return secret(value) if value else None
+		value = self.redis.get(self.key)
+		return secret(value.decode() if isinstance(value, bytes) else value) if value else None
 
 	def set(self, token: str, seconds: int):
-		frappe.cache.set_value(self.key, str(token), expires_in_sec=max(int(seconds), 60))
+		self.redis.set(self.key, str(token), ex=max(int(seconds), 60))
 
 	def clear(self):
-		frappe.cache.delete_value(self.key)
+		self.redis.delete(self.key)
 
 
 def account_settings(account: str) -> dict:

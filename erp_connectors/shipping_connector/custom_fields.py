@@ -9,7 +9,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from erp_connectors.shipping_connector import mapping
 from erp_connectors.shipping_connector.label_files import PENDING_FIELD
-from erp_connectors.shipping_connector.shipment_documents import CONTENTS_FIELD
+from erp_connectors.shipping_connector.shipment_documents import COD_FIELD, CONTENTS_FIELD
 
 ON_SUBMITTED = {"read_only": 1, "allow_on_submit": 1, "no_copy": 1, "translatable": 0}
 
@@ -79,6 +79,15 @@ FIELDS = {
 			"description": "Declared with the lines of the Delivery Notes when the parcels cross a customs border.",
 			"allow_on_submit": 1,
 			"translatable": 0,
+		},
+		{
+			"fieldname": COD_FIELD,
+			"label": "Cash on Delivery Amount",
+			"fieldtype": "Currency",
+			"insert_after": "value_of_goods",
+			"description": "What the courier collects on delivery (Shiprocket); empty for a prepaid parcel.",
+			"allow_on_submit": 1,
+			"no_copy": 1,
 		},
 		{
 			"fieldname": "customs_declaration_html",

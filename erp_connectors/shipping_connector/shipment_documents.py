@@ -4,12 +4,16 @@ Reads the Shipment, its Addresses and Contacts, and, for a route that crosses a 
 the lines of its Delivery Notes with their Items' tariff numbers and countries of origin.
 """
 
+from dataclasses import replace
+from decimal import Decimal
+
 import frappe
 
 from erp_connectors.shipping_connector import customs, mapping
 from erp_connectors.shipping_connector.carriers.model import needs_customs
 
 CONTENTS_FIELD = "customs_contents_type"
+COD_FIELD = "carrier_cod_amount"
 
 
 def carrier_shipment(doc, *, is_return: bool = False):
@@ -30,6 +34,9 @@ def carrier_shipment(doc, *, is_return: bool = False):
 	shipment = mapping.shipment_from_erp(
 		values, pickup=pickup, delivery=delivery, customs=declaration, currency=_currency(doc)
 	)
+	cod = doc.get(COD_FIELD)
+	if cod and not is_return:
+		shipment = replace(shipment, cod_amount=Decimal(str(cod)))
 	return shipment.as_return() if is_return else shipment
 
 

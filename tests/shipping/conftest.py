@@ -9,6 +9,7 @@ import pytest
 from erp_connectors.connectors.gateway import InMemoryGateway
 from erp_connectors.shipping_connector.carriers.model import Address, Customs, CustomsItem, Parcel, Shipment
 from erp_connectors.testing.fake_carriers import FakeDhl, FakeEasyPost, FakeSendcloud, FakeShippo
+from erp_connectors.testing.fake_carriers.shiprocket import FakeShiprocket
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -185,6 +186,56 @@ def shippo_fake():
 def sendcloud_fake():
 	with FakeSendcloud() as fake:
 		yield fake
+
+
+@pytest.fixture
+def shiprocket_fake():
+	with FakeShiprocket() as fake:
+		yield fake
+
+
+def india_shipment(reference="SHIP-00005", parcels=1, **changes) -> Shipment:
+	"""Mumbai to New Delhi: the address of Shiprocket's own webhook and order examples."""
+	values = dict(
+		reference=reference,
+		from_address=Address(
+			name="Warehouse Andheri",
+			street1="Marol Industrial Estate",
+			city="Mumbai",
+			state="Maharashtra",
+			postal_code="400059",
+			country="IN",
+			phone="+91 98200 12345",
+			email="dispatch@example.in",
+		),
+		to_address=Address(
+			name="Naruto Uzumaki",
+			street1="House 221B, Leaf Village",
+			street2="Near Hokage House",
+			city="New Delhi",
+			state="Delhi",
+			postal_code="110002",
+			country="IN",
+			phone="9876543210",
+			email="naruto@uzumaki.com",
+		),
+		parcels=(Parcel(weight=Decimal("1.2"), length=10, width=15, height=20),) * parcels,
+		value=Decimal("900"),
+		description="Agreement",
+	)
+	return Shipment(**{**values, **changes})
+
+
+def shiprocket_settings(fake, **extra) -> dict:
+	email, password = fake.login
+	return {
+		"provider": "Shiprocket",
+		"username": email,
+		"password": password,
+		"pickup_location": "Primary",
+		"base_url": f"{fake.url}/v1/external",
+		**extra,
+	}
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from erp_connectors.shipping_connector.bench_fixtures import (
 	buy,
 	carrier_account,
 	customs_item,
+	delete_delivery_notes_and_items,
 	delete_shipment,
 	delivery_note,
 	make_shipment,
@@ -61,7 +62,8 @@ class TestParcelsCustomsZpl(FrappeTestCase):
 		customs_item("CUSTOMS-TSHIRT", tariff="6109.10.00", origin="Portugal", weight=0.2)
 		customs_item("CUSTOMS-MUG", tariff="6912.00.21", origin="China", weight=0.35)
 		customs_item("CUSTOMS-NO-HS", tariff=None, origin="China", weight=0.1)
-		cls.note = delivery_note(
+		cls.notes = []
+		cls.note = cls.deliver(
 			"Customs Bench Customer", [("CUSTOMS-TSHIRT", 2, 19.90), ("CUSTOMS-MUG", 1, 12.50)]
 		)
 		cls.bonn = address("Parcels Lager", "Sträßchensweg 10", "Bonn", pincode="53113", **GERMAN)
@@ -80,8 +82,13 @@ class TestParcelsCustomsZpl(FrappeTestCase):
 			frappe.db.delete("Connector Link", {"account": name})
 			frappe.db.delete("Connector Event", {"account": name})
 			frappe.delete_doc("Carrier Account", name, force=True, ignore_permissions=True)
-		frappe.db.commit()
+		delete_delivery_notes_and_items(cls.notes, ["CUSTOMS-TSHIRT", "CUSTOMS-MUG", "CUSTOMS-NO-HS"])
 		super().tearDownClass()
+
+	@classmethod
+	def deliver(cls, *args):
+		cls.notes.append(delivery_note(*args))
+		return cls.notes[-1]
 
 	def setUp(self):
 		self.shipments = []
@@ -184,7 +191,7 @@ class TestParcelsCustomsZpl(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("Shipment", name, "awb_number"), second.carrier_tracking_number)
 
 	def test_a_missing_tariff_number_holds_naming_the_item_and_field(self):
-		note = delivery_note("Customs Bench Customer", [("CUSTOMS-NO-HS", 1, 5)])
+		note = self.deliver("Customs Bench Customer", [("CUSTOMS-NO-HS", 1, 5)])
 		name = self.international(note)
 		with self.assertRaisesRegex(
 			frappe.ValidationError, "Item CUSTOMS-NO-HS has no Customs Tariff Number"
