@@ -215,8 +215,11 @@ def test_a_multi_piece_purchase_gives_each_parcel_its_label_with_the_customs_dec
 
 def test_shippo_refuses_an_international_purchase_without_a_declaration(shippo_fake):
 	client = carrier(shippo_fake)
+	bare = de_to_us(customs=None)
+	rate = client.rates(bare)[0]  # quoting goes without, as the API's quotes do
 	with pytest.raises(NeedsAttention, match="needs a customs declaration"):
-		client.rates(de_to_us(customs=None))
+		client.buy_label(bare, rate, "label:SHIP-00004")
+	assert shippo_fake.purchases == 0
 
 
 def test_zpl_labels_are_shippos_zplii_file(shippo_fake):

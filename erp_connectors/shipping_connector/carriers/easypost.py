@@ -97,7 +97,7 @@ class EasyPostCarrier(Carrier):
 		session.auth = (self.setting("api_key"), "")
 
 	def rates(self, shipment):
-		declarations = self._declarations(shipment)
+		declarations = self._declarations(shipment, shipment.quoted_customs())
 		quoted = []  # per parcel: {(carrier, service): rate item}
 		for index, parcel in enumerate(shipment.parcels):
 			body = self.call(
@@ -125,6 +125,7 @@ class EasyPostCarrier(Carrier):
 				f"The rate covers {len(parts)} parcel(s) but Shipment {shipment.reference} has "
 				f"{len(shipment.parcels)}. Get rates again."
 			)
+		shipment.customs_for(self.provider)  # abroad, never buy without the declaration
 		bodies = [self._buy(part) for part in parts]
 		return self._label(bodies, rate)
 
@@ -204,8 +205,7 @@ class EasyPostCarrier(Carrier):
 		return dataclasses.replace(update, event_id=event_id)
 
 	# mapping
-	def _declarations(self, shipment):
-		customs = shipment.customs_for(self.provider)
+	def _declarations(self, shipment, customs):
 		if customs is None:
 			return [None] * len(shipment.parcels)
 		return list(model.customs_by_parcel(customs, shipment.parcels, shipment.reference))

@@ -168,8 +168,12 @@ class Shipment:
 	def international(self) -> bool:
 		return needs_customs(self.from_address.country, self.to_address.country)
 
+	def quoted_customs(self) -> Customs | None:
+		"""The declaration to quote with, when there is one (a quote may go without: the API's do)."""
+		return self.customs if self.international else None
+
 	def customs_for(self, provider: str) -> Customs | None:
-		"""The declaration, when this route needs one; a route that needs one without it is held."""
+		"""The declaration, when this route needs one; a purchase that needs one without it is held."""
 		if not self.international:
 			return None
 		if self.customs is None or not self.customs.items:

@@ -97,6 +97,7 @@ class ShippoCarrier(Carrier):
 		"""A multi-piece shipment is bought with its one rate (the amount covers every parcel); Shippo
 		then makes a transaction, a label and a tracking number, per parcel, listed by that rate."""
 		zpl = self.label_format == "ZPL"
+		shipment.customs_for(self.provider)  # abroad, never buy without the declaration
 		body = self.call(
 			"POST",
 			"/transactions",
@@ -205,7 +206,7 @@ class ShippoCarrier(Carrier):
 			"metadata": shipment.reference,
 			"extra": {"is_return": True} if shipment.is_return else {},
 		}
-		customs = shipment.customs_for(self.provider)
+		customs = shipment.quoted_customs()
 		if customs is not None:
 			body["customs_declaration"] = _customs_declaration(customs, shipment)
 		return body
