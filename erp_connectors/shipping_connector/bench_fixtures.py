@@ -195,3 +195,68 @@ def delete_delivery_notes_and_items(notes: list[str], items: list[str]):
 	for code in items:
 		frappe.delete_doc("Item", code, force=True, ignore_permissions=True)
 	frappe.db.commit()
+
+
+DESK_ACCOUNT = "EasyPost Desk Demo"
+
+
+def seed_desk_shipment() -> str:
+	"""A two-parcel Bonn to California Shipment with its labels bought (through a fake EasyPost started
+	for the purchase), its customs declaration from a Delivery Note, parcel 2 delivered and parcel 1's
+	file still to download: what tools/desk_shipment.mjs opens. `bench execute` it; prints the name."""
+	from erp_connectors.connectors.frappe_gateway import FrappeGateway
+	from erp_connectors.connectors.gateway import AccountRef
+	from erp_connectors.shipping_connector import sync
+	from erp_connectors.shipping_connector.carriers.model import TrackingUpdate
+	from erp_connectors.shipping_connector.webhook import CarrierWebhookSource
+	from erp_connectors.testing.fake_carriers.easypost import FakeEasyPost
+
+	fake = FakeEasyPost(api_key="EZTK_desk").start()
+	try:
+		with OnlyTheseAccounts():
+			carrier_account(
+				DESK_ACCOUNT,
+				"EasyPost",
+				api_key="EZTK_desk",
+				base_url=f"{fake.url}/v2",
+				webhook_secret="whsec_desk",
+			)
+			customs_item("DESK-TSHIRT", tariff="6109.10.00", origin="Portugal", weight=0.2)
+			customs_item("DESK-MUG", tariff="6912.00.21", origin="China", weight=0.35)
+			note = delivery_note("Desk Demo Customer", [("DESK-TSHIRT", 2, 19.90), ("DESK-MUG", 1, 12.50)])
+			name = make_shipment(
+				address("Desk Lager", "Sträßchensweg 10", "Bonn", pincode="53113", **GERMAN),
+				address("Desk Customer", "179 N Harbor Dr", "Redondo Beach", "CA", "90277"),
+				shipment_parcel=[{"length": 20, "width": 15, "height": 10, "weight": 0.6, "count": 1}] * 2,
+				shipment_delivery_note=[{"delivery_note": note}],
+				incoterm="DAP",
+				description_of_content="T-shirts and a mug",
+			)
+			fake.inject("status", status=503, path="/files/postage_label/", times=3)  # parcel 1's label file
+			buy(name, DESK_ACCOUNT)
+			second = frappe.get_all(
+				"Shipment Parcel", {"parent": name}, pluck="carrier_tracking_number", order_by="idx"
+			)[1]
+			delivery = fake.webhook_delivery("whsec_desk", status="delivered", tracking_code=second)
+			source = CarrierWebhookSource().for_provider("EasyPost")
+			update = source.parse(delivery.body, delivery.lower_headers).payload["update"]
+			sync.apply_tracking_update(
+				FrappeGateway(), AccountRef("Carrier Account", DESK_ACCOUNT), TrackingUpdate.from_dict(update)
+			)
+			frappe.db.commit()
+	finally:
+		fake.stop()
+	frappe.db.set_value("Carrier Account", DESK_ACCOUNT, "enabled", 0)
+	frappe.db.commit()
+	print(name)
+	return name
+
+
+def remove_desk_shipment(name: str):
+	"""Undo seed_desk_shipment."""
+	notes = frappe.get_all("Shipment Delivery Note", {"parent": name}, pluck="delivery_note")
+	delete_shipment(name)
+	delete_delivery_notes_and_items(notes, ["DESK-TSHIRT", "DESK-MUG"])
+	frappe.db.delete("Connector Link", {"account": DESK_ACCOUNT})
+	frappe.delete_doc("Carrier Account", DESK_ACCOUNT, force=True, ignore_permissions=True)
+	frappe.db.commit()

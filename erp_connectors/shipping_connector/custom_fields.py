@@ -31,7 +31,7 @@ FIELDS = {
 			"options": "\nIn Progress\nDelivered\nReturned\nLost\nVoided",
 			"insert_after": mapping.PARCEL_NUMBER,
 			"in_list_view": 1,
-			"columns": 1,
+			"columns": 2,
 			**ON_SUBMITTED,
 		},
 		{
@@ -40,7 +40,7 @@ FIELDS = {
 			"fieldtype": "Attach",
 			"insert_after": mapping.PARCEL_STATUS,
 			"in_list_view": 1,
-			"columns": 2,
+			"columns": 1,
 			**ON_SUBMITTED,
 		},
 		{
@@ -107,6 +107,26 @@ FIELDS = {
 }
 
 
+# ERPNext's parcel columns take one grid unit each, so each parcel's tracking number, status and label
+# fit beside them (a grid shows ten units).
+NARROW_COLUMNS = ("length", "width", "height", "weight", "count")
+
+
 def ensure():
 	"""after_install and after_migrate: create or update the fields (idempotent)."""
+	import frappe
+	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+
 	create_custom_fields(FIELDS, ignore_validate=True, update=True)
+	for fieldname in NARROW_COLUMNS:
+		if (
+			frappe.db.get_value(
+				"Property Setter",
+				{"doc_type": "Shipment Parcel", "field_name": fieldname, "property": "columns"},
+				"value",
+			)
+			!= "1"
+		):
+			make_property_setter(
+				"Shipment Parcel", fieldname, "columns", "1", "Int", validate_fields_for_doctype=False
+			)

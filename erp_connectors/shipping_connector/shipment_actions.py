@@ -10,6 +10,7 @@ A carrier's own error message reaches the user verbatim.
 
 import frappe
 from frappe import _
+from frappe.utils import flt
 
 from erp_connectors.connectors import call_log
 from erp_connectors.connectors.desk import user_facing
@@ -154,9 +155,9 @@ def _preview_lines(doc) -> list[dict]:
 			"item_code": line.item_code,
 			"description": line.item_name,
 			"qty": line.qty,
-			"value": f"{line.amount} {line.currency}",
+			"value": f"{flt(line.amount, 2):.2f} {line.currency}",
 			"hs_code": customs.hs_code(line.customs_tariff_number),
-			"origin": line.country_code,
+			"origin": (line.country_code or "").upper(),
 		}
 		for line in customs_lines(doc)
 	]

@@ -228,6 +228,7 @@ class DhlParcelDeCarrier(Carrier):
 				content=_document_bytes(item["customsDoc"], body, "a customs document"),
 				url=dig(item, "customsDoc", "url"),
 				file_format=str(dig(item, "customsDoc", "fileFormat") or "PDF"),
+				tracking_number=str(item.get("shipmentNo")),
 			)
 			for item in items
 			if isinstance(item.get("customsDoc"), dict)

@@ -262,7 +262,9 @@ class EasyPostCarrier(Carrier):
 				f"EasyPost bought the label without confirming its price: {str(bodies[0])[:300]}"
 			)
 		documents = tuple(
-			Document(kind="commercial_invoice", url=form["form_url"])
+			Document(
+				kind="commercial_invoice", url=form["form_url"], tracking_number=body.get("tracking_code")
+			)
 			for body in bodies
 			for form in body.get("forms") or []
 			if isinstance(form, dict)

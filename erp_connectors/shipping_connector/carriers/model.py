@@ -254,6 +254,7 @@ class Document:
 	url: str | None = None
 	content: bytes | None = field(default=None, repr=False)
 	file_format: str = "PDF"
+	tracking_number: str | None = None  # the parcel it goes with, when it goes with one
 
 
 @dataclass(frozen=True)

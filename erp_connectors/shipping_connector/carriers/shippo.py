@@ -115,9 +115,10 @@ class ShippoCarrier(Carrier):
 		if len(shipment.parcels) > 1:
 			transactions = self._transactions_of(rate, body)
 		parcels = tuple(self._parcel_label(t) for t in transactions)
+		invoices = {t.get("commercial_invoice_url"): t.get("tracking_number") for t in transactions}
 		documents = tuple(
-			Document(kind="commercial_invoice", url=url)
-			for url in dict.fromkeys(t.get("commercial_invoice_url") for t in transactions)
+			Document(kind="commercial_invoice", url=url, tracking_number=number)
+			for url, number in invoices.items()
 			if url
 		)
 		return label_from_parcels(
