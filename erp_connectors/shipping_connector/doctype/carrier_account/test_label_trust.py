@@ -132,6 +132,38 @@ class TestLabelTrust(FrappeTestCase):
 		self.assertEqual(str(recorded.shipment_amount), str(float(self.confirmed_price())))
 		self.assertNotEqual(float(recorded.shipment_amount), 0.01)
 
+	def test_rates_come_only_from_the_shipments_company_and_need_one(self):
+		quoted = {rate["account"] for rate in shipment_actions.get_rates(self.shipment)["rates"]}
+		self.assertIn(OURS, quoted)
+		self.assertNotIn(THEIRS, quoted)  # enabled, but Wind Power LLC's
+		customer = (
+			frappe.db.get_value("Customer", {}, "name")
+			or frappe.get_doc(
+				{
+					"doctype": "Customer",
+					"customer_name": "Trust Customer",
+					"customer_group": "All Customer Groups",
+				}
+			)
+			.insert(ignore_permissions=True)
+			.name
+		)
+		nobody = make_shipment(
+			self.pickup,
+			self.delivery,
+			pickup_from_type="Customer",
+			pickup_company=None,
+			pickup_customer=customer,
+			delivery_to_type="Customer",
+			delivery_company=None,
+			delivery_customer=customer,
+		)
+		try:
+			with self.assertRaisesRegex(frappe.ValidationError, "names no company of ours"):
+				shipment_actions.get_rates(nobody)
+		finally:
+			delete_shipment(nobody)
+
 	def test_a_stale_quote_is_quoted_again_not_bought(self):
 		before = self.easypost.purchases
 		quote = self.quote()["quote"]
