@@ -18,8 +18,12 @@ doctype_js = {
 after_migrate = [
 	"erp_connectors.stripe_connector.payment_gateway.ensure_all",
 	"erp_connectors.api.setup.ensure_role",
+	"erp_connectors.shipping_connector.custom_fields.ensure",
 ]
-after_install = "erp_connectors.api.setup.ensure_role"
+after_install = [
+	"erp_connectors.api.setup.ensure_role",
+	"erp_connectors.shipping_connector.custom_fields.ensure",
+]
 # The bench suite's companies and settings, on any site straight after install-app.
 before_tests = "erp_connectors.connectors.bench_fixtures.before_tests"
 
@@ -73,6 +77,7 @@ scheduler_events = {
 	"daily": [
 		"erp_connectors.shopify_connector.stock_sync.reconcile_daily",
 		"erp_connectors.connectors.processing.clear_old_payloads",
+		"erp_connectors.shipping_connector.quotes.clear_old",
 	],
 }
 

@@ -15,8 +15,9 @@ from erp_connectors.api.contract import (
 from erp_connectors.api.envelope import charge_rate_limit
 from erp_connectors.api.items import readable_record
 from erp_connectors.shipping_connector import sync
+from erp_connectors.shipping_connector.carrier_accounts import carriers_for, enabled_accounts
 from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
-from erp_connectors.shipping_connector.shipment_actions import _address, carriers_for, enabled_accounts
+from erp_connectors.shipping_connector.shipment_documents import address as _address
 
 MAX_PARCELS = 20
 WEIGHT_UNITS = ("kg", "g", "lb", "oz")

@@ -153,7 +153,22 @@ class InMemoryGateway:
 		self._transition(doctype, name, 1, 2)
 
 	def set_value(self, doctype, name, values):
-		self.docs[doctype][name].update(values)
+		if doctype in self.docs and name in self.docs[doctype]:
+			self.docs[doctype][name].update(values)
+			return
+		# A child row (e.g. a Shipment Parcel) lives inside its parent, as Frappe keeps it in its own table.
+		for table in self.docs.values():
+			for doc in table.values():
+				for rows in doc.values():
+					for row in rows if isinstance(rows, list) else []:
+						if (
+							isinstance(row, dict)
+							and row.get("doctype") == doctype
+							and row.get("name") == name
+						):
+							row.update(values)
+							return
+		raise KeyError(f"{doctype} {name}")
 
 	def comment(self, doctype, name, text):
 		self.comments.append((doctype, name, text))

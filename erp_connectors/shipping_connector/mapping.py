@@ -9,11 +9,20 @@ Address (address_line1, address_line2, city, state, pincode, email_id, phone).
 """
 
 from collections.abc import Mapping
+from dataclasses import replace
 from decimal import Decimal
 
 from erp_connectors.connectors.errors import NeedsAttention
 from erp_connectors.shipping_connector.carriers import model
-from erp_connectors.shipping_connector.carriers.model import Address, Label, Parcel, Shipment, TrackingUpdate
+from erp_connectors.shipping_connector.carriers.model import (
+	Address,
+	Customs,
+	Label,
+	Parcel,
+	ParcelLabel,
+	Shipment,
+	TrackingUpdate,
+)
 
 ERP_TRACKING_STATUS = {
 	model.PRE_TRANSIT: "In Progress",
@@ -37,6 +46,15 @@ STATUS_WORDS = {
 INFO_LENGTH = 140  # tracking_status_info is a Data field
 FINAL_ERP_STATUSES = ("Delivered", "Returned")
 MOVING = (model.PRE_TRANSIT, model.IN_TRANSIT, model.OUT_FOR_DELIVERY, model.UNKNOWN)
+
+# Each parcel row's own label and tracking (custom fields of Shipment Parcel, see custom_fields.py).
+PARCEL_NUMBER = "carrier_tracking_number"
+PARCEL_STATUS = "carrier_tracking_status"
+PARCEL_INFO = "carrier_tracking_info"
+PARCEL_URL = "carrier_tracking_url"
+PARCEL_REF = "carrier_label_ref"
+PARCEL_LABEL = "carrier_label"
+VOIDED = "Voided"
 
 
 def address_from_erp(
@@ -68,6 +86,8 @@ def address_from_erp(
 
 
 def parcels_from_erp(rows: list[Mapping], shipment_name: str) -> tuple[Parcel, ...]:
+	"""One Parcel per physical parcel: a row counting 3 gives 3 (referring to the row only when it
+	counts one, as a row holds one label)."""
 	parcels = []
 	for index, row in enumerate(rows, start=1):
 		if not row.get("weight"):
@@ -82,13 +102,18 @@ def parcels_from_erp(rows: list[Mapping], shipment_name: str) -> tuple[Parcel, .
 			height=_size(row.get("height")),
 			dimension_unit="cm",
 		)
-		parcels.extend([parcel] * max(int(row.get("count") or 1), 1))
+		count = max(int(row.get("count") or 1), 1)
+		if count == 1 and row.get("name"):
+			parcel = replace(parcel, reference=row["name"])
+		parcels.extend([parcel] * count)
 	if not parcels:
 		raise NeedsAttention(f"Shipment {shipment_name} has no parcels. Add a parcel row with its weight.")
 	return tuple(parcels)
 
 
-def shipment_from_erp(doc: Mapping, *, pickup: Address, delivery: Address) -> Shipment:
+def shipment_from_erp(
+	doc: Mapping, *, pickup: Address, delivery: Address, customs: Customs | None = None, currency=None
+) -> Shipment:
 	value = doc.get("value_of_goods")
 	return Shipment(
 		reference=doc["name"],
@@ -96,7 +121,9 @@ def shipment_from_erp(doc: Mapping, *, pickup: Address, delivery: Address) -> Sh
 		to_address=delivery,
 		parcels=parcels_from_erp(doc.get("shipment_parcel") or [], doc["name"]),
 		value=Decimal(str(value)) if value else None,
+		currency=currency,
 		description=doc.get("description_of_content") or None,
+		customs=customs,
 	)
 
 
@@ -155,6 +182,95 @@ def tracking_values(update: TrackingUpdate, current: Mapping) -> dict | None:
 		values["tracking_url"] = update.tracking_url
 	if update.status == model.DELIVERED:
 		values["status"] = "Completed"
+	return values
+
+
+def parcel_label_values(parcel: ParcelLabel) -> dict:
+	"""A parcel row's fields once its label is bought."""
+	return {
+		PARCEL_NUMBER: parcel.tracking_number,
+		PARCEL_REF: parcel.label_ref,
+		PARCEL_URL: parcel.tracking_url or "",
+		PARCEL_STATUS: "In Progress",
+		PARCEL_INFO: STATUS_WORDS[model.PRE_TRANSIT],
+	}
+
+
+def voided_parcel_values() -> dict:
+	return {PARCEL_STATUS: VOIDED, PARCEL_INFO: "Label voided"}
+
+
+def live_parcels(doc: Mapping) -> list[Mapping]:
+	"""The parcel rows with a label that is not voided."""
+	return [
+		row
+		for row in doc.get("shipment_parcel") or []
+		if row.get(PARCEL_NUMBER) and row.get(PARCEL_STATUS) != VOIDED
+	]
+
+
+def parcel_row(doc: Mapping, tracking_number: str) -> Mapping | None:
+	return next(
+		(row for row in doc.get("shipment_parcel") or [] if row.get(PARCEL_NUMBER) == tracking_number), None
+	)
+
+
+def parcel_ref(row: Mapping | None, doc: Mapping) -> str:
+	"""What voiding this parcel alone needs (a label bought before parcels had their own: the Shipment's)."""
+	return (row or {}).get(PARCEL_REF) or doc.get("shipment_id")
+
+
+def parcel_number(row: Mapping | None, doc: Mapping) -> str:
+	return (row or {}).get(PARCEL_NUMBER) or doc.get("awb_number")
+
+
+def rows_after(doc: Mapping, changes: list) -> list[dict]:
+	"""The Shipment's parcel rows with `changes` [(row, new values)] applied."""
+	changed = {id(row): values for row, values in changes if row is not None}
+	return [{**row, **changed.get(id(row), {})} for row in doc.get("shipment_parcel") or []]
+
+
+def parcel_tracking_values(update: TrackingUpdate, row: Mapping) -> dict | None:
+	"""A parcel row's fields for a tracking update, or None for a stale one (moving after final)."""
+	if row.get(PARCEL_STATUS) in FINAL_ERP_STATUSES and update.status in MOVING:
+		return None
+	values = {PARCEL_INFO: tracking_info(update)}
+	if update.status in ERP_TRACKING_STATUS:
+		values[PARCEL_STATUS] = ERP_TRACKING_STATUS[update.status] or "In Progress"
+	if update.tracking_url:
+		values[PARCEL_URL] = update.tracking_url
+	return values
+
+
+def summary_values(rows: list[Mapping], doc: Mapping, update: TrackingUpdate | None = None) -> dict:
+	"""The Shipment's tracking fields from its live parcels: delivered when every one is."""
+	live = [row for row in rows if row.get(PARCEL_NUMBER) and row.get(PARCEL_STATUS) != VOIDED]
+	if not live:
+		return {}
+	statuses = [row.get(PARCEL_STATUS) or "In Progress" for row in live]
+	if all(status == "Delivered" for status in statuses):
+		overall = "Delivered"
+	elif all(status in FINAL_ERP_STATUSES for status in statuses):
+		overall = "Returned"
+	elif "Lost" in statuses:
+		overall = "Lost"
+	else:
+		overall = "In Progress"
+	if len(live) == 1:
+		info = live[0].get(PARCEL_INFO) or ""
+	else:
+		delivered = statuses.count("Delivered")
+		info = f"{delivered} of {len(live)} parcels delivered"
+		if update is not None and update.status != model.DELIVERED:
+			info = f"{info}; {update.tracking_number}: {tracking_info(update)}"
+	values = {"tracking_status": overall, "tracking_status_info": info[:INFO_LENGTH]}
+	url = live[0].get(PARCEL_URL)
+	if url:
+		values["tracking_url"] = url
+	if overall == "Delivered":
+		values["status"] = "Completed"
+	elif doc.get("status") == "Completed":
+		values["status"] = "Booked"
 	return values
 
 

@@ -1,167 +1,177 @@
-"""Desk actions on ERPNext's Shipment: Get Rates, Buy Label, Void Label, Track, Return Label.
+"""Desk actions on ERPNext's Shipment: Get Rates, Buy Label, Retry Label Download, Void Label, Track,
+Return Label. Thin: each checks permission, reads the documents and hands over to `sync`.
 
-Thin: each reads the documents, builds the carrier clients and hands over to `sync`.
+What the server trusts: rates are stored when quoted (Carrier Quote) and Buy Label takes only a
+quote's name; the account, the carrier's ids and the price never come from the browser. Buying,
+voiding and retrying take the Shipment's row lock as the first statement of their transaction and
+check permission after it, so racing clicks serialise and the later ones see the first one's label.
 A carrier's own error message reaches the user verbatim.
 """
 
 import frappe
 from frappe import _
+from frappe.utils import flt
 
-from erp_connectors.connectors import call_log, site_policy
+from erp_connectors.connectors import call_log
 from erp_connectors.connectors.desk import user_facing
 from erp_connectors.connectors.errors import ConnectorError
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
-from erp_connectors.connectors.redaction import secret
-from erp_connectors.shipping_connector import mapping, sync
-from erp_connectors.shipping_connector.carriers import build_carrier, carrier_class
-from erp_connectors.shipping_connector.carriers.model import Rate
-
-PASSWORD_FIELDS = ("api_key", "api_secret", "password", "webhook_secret", "tracking_api_key")
-PLAIN_FIELDS = (
-	"provider",
-	"company",
-	"test_mode",
-	"base_url",
-	"username",
-	"billing_number",
-	"default_carrier",
-	"tracking_base_url",
+from erp_connectors.shipping_connector import customs, label_files, quotes, sync
+from erp_connectors.shipping_connector.carrier_accounts import (  # noqa: F401 (used by API v1 and tests)
+	account_settings,
+	carrier_for,
+	carriers_for,
+	enabled_accounts,
+	require_company,
+	usable_account,
 )
-FLAT_RATE_FIELDS = (
-	"product",
-	"service",
-	"amount",
-	"currency",
-	"max_weight_kg",
-	"transit_days",
-	"billing_number",
+from erp_connectors.shipping_connector.carriers.model import needs_customs
+from erp_connectors.shipping_connector.shipment_documents import (
+	carrier_shipment,
+	customs_lines,
+	split_counted_rows,
 )
-
-
-def account_settings(account: str) -> dict:
-	doc = frappe.get_doc("Carrier Account", account)
-	settings = {field: doc.get(field) for field in PLAIN_FIELDS}
-	for field in PASSWORD_FIELDS:
-		settings[field] = secret(doc.get_password(field, raise_exception=False))
-	settings["flat_rates"] = [{f: row.get(f) for f in FLAT_RATE_FIELDS} for row in doc.flat_rates]
-	return settings
-
-
-def carrier_for(account: str):
-	settings = account_settings(account)
-	carrier_type = carrier_class(settings.get("provider") or "")
-	return build_carrier(
-		account,
-		settings,
-		log_call=call_log.sink_for("Carrier Account", account),
-		policy=site_policy.policy(carrier_type.provider, carrier_type.hosts),
-	)
-
-
-def carriers_for(accounts: list[str]) -> list:
-	"""A carrier per account; an account that cannot even be built (an incomplete form) answers
-	every call with its reason, so it shows up as that account's error, not as a failed request."""
-	carriers = []
-	for account in accounts:
-		try:
-			carriers.append(carrier_for(account))
-		except Exception as error:
-			carriers.append(
-				_Unusable(account, frappe.db.get_value("Carrier Account", account, "provider"), error)
-			)
-	return carriers
-
-
-class _Unusable:
-	def __init__(self, account: str, provider: str, error: Exception):
-		self.account, self.provider, self.error = account, provider, error
-
-	def rates(self, shipment):
-		raise self.error
-
-
-def carrier_shipment(name: str, *, is_return: bool = False):
-	doc = frappe.get_doc("Shipment", name)
-	pickup = _address(doc.pickup_address_name, doc.pickup_contact_name)
-	delivery = _address(doc.delivery_address_name, doc.delivery_contact_name)
-	shipment = mapping.shipment_from_erp(doc.as_dict(), pickup=pickup, delivery=delivery)
-	return (doc, shipment.as_return() if is_return else shipment)
-
-
-def _address(address_name: str, contact_name: str | None):
-	address = frappe.get_doc("Address", address_name).as_dict()
-	contact = frappe.get_doc("Contact", contact_name).as_dict() if contact_name else None
-	code = frappe.db.get_value("Country", address.country, "code") or ""
-	return mapping.address_from_erp(address, country_code=code, contact=contact)
-
-
-def enabled_accounts(company: str | None) -> list[str]:
-	filters = {"enabled": 1}
-	if company:
-		filters["company"] = company
-	return frappe.get_all("Carrier Account", filters=filters, pluck="name", order_by="account_name")
-
-
-@frappe.whitelist()
-@user_facing("Carrier")
-def get_rates(shipment: str, is_return: int = 0):
-	frappe.has_permission("Shipment", "read", shipment, throw=True)
-	doc, carrier_shipment_ = carrier_shipment(shipment, is_return=bool(int(is_return)))
-	accounts = enabled_accounts(doc.pickup_company)
-	if not accounts:
-		frappe.throw(_("No enabled Carrier Account for company {0}.").format(doc.pickup_company))
-	return sync.get_rates(carrier_shipment_, carriers_for(accounts)).to_dict()
 
 
 @frappe.whitelist(methods=["POST"])
 @user_facing("Carrier")
-def buy_label(shipment: str, rate, is_return: int = 0):
-	frappe.has_permission("Shipment", "write", shipment, throw=True)
-	rate = Rate.from_dict(frappe.parse_json(rate))
-	# One buyer at a time per Shipment: a double click waits here, then finds the label bought.
-	frappe.db.sql("select name from `tabShipment` where name=%s for update", shipment)
-	_, carrier_shipment_ = carrier_shipment(shipment, is_return=bool(int(is_return)))
-	carrier = carrier_for(rate.account)
-	purchase = sync.buy_label(
-		FrappeGateway(), AccountRef("Carrier Account", rate.account), carrier, carrier_shipment_, rate
-	)
+def get_rates(shipment: str, is_return: int = 0):
+	"""Quote the Shipment with every enabled account of its company; the quotes stay on the server."""
+	doc = frappe.get_doc("Shipment", shipment)
+	frappe.has_permission("Shipment", "write", doc, throw=True)
+	result = _quote(doc, bool(int(is_return)))
+	frappe.db.commit()
+	return result
+
+
+@frappe.whitelist(methods=["POST"])
+@user_facing("Carrier")
+def buy_label(shipment: str, quote: str):
+	"""Buy the label of a stored quote of this Shipment, once."""
+	label_files.lock(shipment)
+	doc = frappe.get_doc("Shipment", shipment)
+	frappe.has_permission("Shipment", "write", doc, throw=True)
+	company = require_company(doc)
+	stored = quotes.load(quote, shipment)
+	usable_account(stored.account, company)
+	is_return = bool(stored.is_return)
+	rate = quotes.rate_of(stored)
+	account = AccountRef("Carrier Account", stored.account)
+	gateway = FrappeGateway()
+	kind = sync.RETURN_LABEL if is_return else sync.LABEL
+	if sync.label_slot(gateway, account, kind, shipment)[1]:
+		# A click that waited for the first one's purchase: it sees that label and buys nothing.
+		purchase = sync.LabelPurchase(shipment, False, None, values=sync.label_fields(doc.as_dict()))
+	else:
+		model = carrier_shipment(doc, is_return=is_return)
+		if stored.bought or not quotes.is_fresh(stored, model.fingerprint()):
+			requoted = _quote(doc, is_return)
+			frappe.db.commit()
+			message = _(
+				"The quote was over {0} minutes old, used, or the Shipment changed since: here are today's rates."
+			)
+			return {"created": False, "requoted": requoted, "message": message.format(quotes.VALID_MINUTES)}
+		if split_counted_rows(doc):
+			doc = frappe.get_doc("Shipment", shipment)
+			model = carrier_shipment(doc, is_return=is_return)
+		purchase = sync.buy_label(gateway, account, carrier_for(stored.account), model, rate)
 	if purchase.created:
-		kind = "return-label" if int(is_return) else "label"
-		_attach(shipment, f"{shipment}-{kind}-{purchase.label.tracking_number}", purchase.label, carrier)
-		if not int(is_return):
+		quotes.mark_bought(stored.name)
+		label_files.record(shipment, stored.account, purchase, is_return=is_return)
+		if not is_return:
 			for note in purchase.delivery_notes:  # their Shopify fulfillments get the tracking
 				frappe.enqueue(
 					"erp_connectors.shopify_connector.fulfillment_push.push_delivery_note",
 					enqueue_after_commit=True,
 					delivery_note=note,
 				)
-	frappe.db.commit()
-	return {"created": purchase.created, "values": _jsonable(purchase.values)}
+	frappe.db.commit()  # the purchase is recorded before any file is fetched
+	failures = label_files.complete(shipment)
+	return {"created": purchase.created, "values": _jsonable(purchase.values), "label_failures": failures}
 
 
 @frappe.whitelist(methods=["POST"])
 @user_facing("Carrier")
-def void_label(shipment: str):
-	frappe.has_permission("Shipment", "write", shipment, throw=True)
+def retry_label_download(shipment: str):
+	"""Fetch the label files a purchase could not download; never buys anything."""
+	label_files.lock(shipment)
+	frappe.has_permission("Shipment", "write", frappe.get_doc("Shipment", shipment), throw=True)
+	failures = label_files.complete(shipment)
+	return {"label_failures": failures, "pending": label_files.pending(shipment)}
+
+
+@frappe.whitelist(methods=["POST"])
+@user_facing("Carrier")
+def void_label(shipment: str, parcel: str | None = None):
+	"""Void the Shipment's label (every parcel), or only parcel row `parcel`."""
+	label_files.lock(shipment)
+	frappe.has_permission("Shipment", "write", frappe.get_doc("Shipment", shipment), throw=True)
 	account = _label_account(shipment)
 	outcome = sync.void_label(
-		FrappeGateway(), AccountRef("Carrier Account", account), carrier_for(account), shipment
+		FrappeGateway(),
+		AccountRef("Carrier Account", account),
+		carrier_for(account),
+		shipment,
+		parcel or None,
 	)
 	frappe.db.commit()
-	return {"state": outcome.result.state}
+	return {"state": outcome.result.state, "voided": outcome.voided, "kept": outcome.kept}
 
 
 @frappe.whitelist(methods=["POST"])
 @user_facing("Carrier")
 def track(shipment: str):
-	frappe.has_permission("Shipment", "read", shipment, throw=True)
+	doc = frappe.get_doc("Shipment", shipment)
+	frappe.has_permission("Shipment", "write", doc, throw=True)
 	account = _label_account(shipment)
-	outcome = sync.refresh_tracking(
+	outcomes = sync.refresh_tracking(
 		FrappeGateway(), AccountRef("Carrier Account", account), carrier_for(account), shipment
 	)
 	frappe.db.commit()
-	return {"applied": outcome.applied, "reason": outcome.reason}
+	return {
+		"applied": any(outcome.applied for outcome in outcomes),
+		"reason": "; ".join(outcome.reason for outcome in outcomes if outcome.reason) or None,
+	}
+
+
+@frappe.whitelist()
+def customs_preview(shipment: str) -> dict:
+	"""What the customs declaration of the Shipment would say, and what is missing (read only)."""
+	doc = frappe.get_doc("Shipment", shipment)
+	frappe.has_permission("Shipment", "read", doc, throw=True)
+	try:
+		model = carrier_shipment(doc)
+	except ConnectorError as error:
+		return {"needed": True, "lines": _preview_lines(doc), "problem": error.remote_message}
+	if not needs_customs(model.from_address.country, model.to_address.country):
+		return {"needed": False, "lines": [], "problem": None}
+	return {"needed": True, "lines": _preview_lines(doc), "problem": None}
+
+
+def _preview_lines(doc) -> list[dict]:
+	return [
+		{
+			"item_code": line.item_code,
+			"description": line.item_name,
+			"qty": line.qty,
+			"value": f"{flt(line.amount, 2):.2f} {line.currency}",
+			"hs_code": customs.hs_code(line.customs_tariff_number),
+			"origin": (line.country_code or "").upper(),
+		}
+		for line in customs_lines(doc)
+	]
+
+
+def _quote(doc, is_return: bool) -> dict:
+	company = require_company(doc)
+	accounts = enabled_accounts(company)
+	if not accounts:
+		frappe.throw(_("No enabled Carrier Account for company {0}.").format(company))
+	model = carrier_shipment(doc, is_return=is_return)
+	quote = sync.get_rates(model, carriers_for(accounts))
+	shown = quotes.store(doc.name, company, is_return, quote.rates, model.fingerprint())
+	return {"rates": shown, "errors": [vars(error) for error in quote.errors]}
 
 
 def _label_account(shipment: str) -> str:
@@ -174,21 +184,6 @@ def _label_account(shipment: str) -> str:
 	if not account:
 		frappe.throw(_("Shipment {0} has no label bought through a Carrier Account.").format(shipment))
 	return account
-
-
-def _attach(shipment: str, stem: str, label, carrier):
-	content = carrier.fetch_label_bytes(label)
-	extension = (label.label_format or "PDF").lower()
-	frappe.get_doc(
-		{
-			"doctype": "File",
-			"file_name": f"{stem}.{extension}",
-			"attached_to_doctype": "Shipment",
-			"attached_to_name": shipment,
-			"is_private": 1,
-			"content": content,
-		}
-	).insert(ignore_permissions=True)
 
 
 def _jsonable(values: dict) -> dict:
@@ -234,3 +229,6 @@ def poll_tracking(limit: int = 200):
 			frappe.db.rollback()  # the next hourly run tries again; the call log shows why
 	call_log.flush()
 	return refreshed
+
+
+__all__ = ["account_settings", "carrier_for", "carriers_for", "enabled_accounts"]

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from erp_connectors.connectors.gateway import InMemoryGateway
-from erp_connectors.shipping_connector.carriers.model import Address, Parcel, Shipment
+from erp_connectors.shipping_connector.carriers.model import Address, Customs, CustomsItem, Parcel, Shipment
 from erp_connectors.testing.fake_carriers import FakeDhl, FakeEasyPost, FakeSendcloud, FakeShippo
+from erp_connectors.testing.fake_carriers.shiprocket import FakeShiprocket
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -126,6 +127,34 @@ def nl_shipment(reference="SHIP-00003", **changes) -> Shipment:
 	return Shipment(**{**values, **changes})
 
 
+def declaration(currency="EUR", **changes) -> Customs:
+	"""Two lines, as a German shop's Delivery Note declares them: shirts made in Portugal, a mug from China."""
+	items = (
+		CustomsItem(
+			"Cotton T-shirt", 2, Decimal("39.80"), currency, Decimal("0.400"), "61091000", "PT", "TS-1"
+		),
+		CustomsItem(
+			"Ceramic mug", 1, Decimal("12.50"), currency, Decimal("0.350"), "69120021", "CN", "MUG-1"
+		),
+	)
+	return Customs(**{"items": items, "incoterm": "DAP", "invoice_number": "MAT-DN-2026-00001", **changes})
+
+
+def de_to_us(reference="SHIP-00004", parcels=2, **changes) -> Shipment:
+	"""Bonn (DHL's example shipper) to EasyPost HQ's address, two parcels, with the declaration."""
+	us = us_shipment()
+	de = de_shipment()
+	parcel = Parcel(weight=Decimal("0.6"), length=20, width=15, height=10)
+	values = dict(
+		reference=reference,
+		from_address=de.from_address,
+		to_address=us.to_address,
+		parcels=(parcel,) * parcels,
+		customs=declaration(),
+	)
+	return Shipment(**{**values, **changes})
+
+
 def erp_with_shipment(name="SHIP-00001", docstatus=1) -> InMemoryGateway:
 	"""An ERP with a submitted Shipment linked to two Delivery Notes."""
 	gateway = InMemoryGateway()
@@ -157,6 +186,56 @@ def shippo_fake():
 def sendcloud_fake():
 	with FakeSendcloud() as fake:
 		yield fake
+
+
+@pytest.fixture
+def shiprocket_fake():
+	with FakeShiprocket() as fake:
+		yield fake
+
+
+def india_shipment(reference="SHIP-00005", parcels=1, **changes) -> Shipment:
+	"""Mumbai to New Delhi: the address of Shiprocket's own webhook and order examples."""
+	values = dict(
+		reference=reference,
+		from_address=Address(
+			name="Warehouse Andheri",
+			street1="Marol Industrial Estate",
+			city="Mumbai",
+			state="Maharashtra",
+			postal_code="400059",
+			country="IN",
+			phone="+91 98200 12345",
+			email="dispatch@example.in",
+		),
+		to_address=Address(
+			name="Naruto Uzumaki",
+			street1="House 221B, Leaf Village",
+			street2="Near Hokage House",
+			city="New Delhi",
+			state="Delhi",
+			postal_code="110002",
+			country="IN",
+			phone="9876543210",
+			email="naruto@uzumaki.com",
+		),
+		parcels=(Parcel(weight=Decimal("1.2"), length=10, width=15, height=20),) * parcels,
+		value=Decimal("900"),
+		description="Agreement",
+	)
+	return Shipment(**{**values, **changes})
+
+
+def shiprocket_settings(fake, **extra) -> dict:
+	email, password = fake.login
+	return {
+		"provider": "Shiprocket",
+		"username": email,
+		"password": password,
+		"pickup_location": "Primary",
+		"base_url": f"{fake.url}/v1/external",
+		**extra,
+	}
 
 
 @pytest.fixture
@@ -200,6 +279,14 @@ DHL_FLAT_RATES = [
 		"currency": "EUR",
 		"transit_days": 2,
 		"max_weight_kg": "1",
+	},
+	{
+		"product": "V53WPAK",
+		"service": "DHL Paket International",
+		"amount": "17.99",
+		"currency": "EUR",
+		"transit_days": 6,
+		"max_weight_kg": "31.5",
 	},
 ]
 

@@ -148,6 +148,7 @@ def test_shippos_operations_are_read_off_the_sdk():
 	assert [(o.method, o.path.pattern, o.success, o.response_model.__name__) for o in sdk_operations()] == [
 		("POST", "/shipments", 201, "Shipment"),
 		("POST", "/transactions", 201, "Transaction"),
+		("GET", "/transactions", 200, "TransactionPaginatedList"),
 		("POST", "/refunds", 201, "Refund"),
 		("GET", "/tracks/[^/]+/[^/]+", 200, "Track"),
 	]

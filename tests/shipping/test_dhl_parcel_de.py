@@ -11,8 +11,9 @@ from erp_connectors.connectors.errors import AuthError, NeedsAttention, Permanen
 from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.dhl_parcel_de import MAX_LENGTHS, DhlParcelDeCarrier
 from erp_connectors.shipping_connector.carriers.model import Parcel
+from erp_connectors.testing.contracts.problems import Problem
 from erp_connectors.testing.fake_carriers.dhl import SHIPPING_CONTRACT
-from tests.shipping.conftest import data, de_shipment, dhl_settings, fast
+from tests.shipping.conftest import data, de_shipment, de_to_us, declaration, dhl_settings, fast
 
 
 def carrier(fake, **settings):
@@ -96,7 +97,9 @@ def test_wrong_password_is_an_auth_error(dhl_fake):
 
 def test_a_country_dhl_cannot_code_needs_attention(dhl_fake):
 	client = carrier(dhl_fake)
-	odd = de_shipment(to_address=dataclasses.replace(de_shipment().to_address, country="XX"))
+	odd = de_shipment(
+		to_address=dataclasses.replace(de_shipment().to_address, country="XX"), customs=declaration()
+	)
 	with pytest.raises(NeedsAttention, match="ISO-3 country code for 'XX'"):
 		client.buy_label(odd, paket(client), "label:SHIP-00002")
 
@@ -255,3 +258,65 @@ def test_the_clients_field_lengths_are_dhls(dhl_fake):
 		schemas = [name for name in ("Shipper", "ContactAddress") if key in schema(name)["properties"]]
 		assert schemas, key
 		assert {max_length(name, key) for name in schemas} == {limit}, key
+
+
+def test_two_parcels_abroad_are_two_dhl_shipments_each_with_its_customs_document(dhl_fake):
+	client = carrier(dhl_fake)
+	shipment = de_to_us()
+	[rate] = client.rates(shipment)  # national products are not offered abroad
+	assert (rate.service_code, rate.amount) == ("V53WPAK", Decimal("35.98"))  # two parcels, two shipments
+	label = client.buy_label(shipment, rate, "label:SHIP-00004")
+	numbers = [parcel.tracking_number for parcel in label.parcels]
+	assert len(set(numbers)) == 2 and label.tracking_number == numbers[0]
+	assert all(parcel.label_bytes.startswith(b"%PDF") for parcel in label.parcels)
+	assert [doc.kind for doc in label.documents] == ["commercial_invoice"] * 2
+	[order] = [r.json() for r in dhl_fake.requests if r.path.endswith("/orders") and r.method == "POST"]
+	first, second = (shipment["customs"] for shipment in order["shipments"])
+	# Every line declared once over both parcels, filling them by weight (the two shirts, 0.4 kg, fill the
+	# first 0.6 kg parcel; the mug goes in the second); the schema checked each, as DHL's document has it.
+	assert [(i["hsCode"], i["packagedQuantity"]) for i in first["items"]] == [("61091000", 2)]
+	assert [(i["hsCode"], i["packagedQuantity"]) for i in second["items"]] == [("69120021", 1)]
+	assert sum(i["itemValue"]["value"] for i in first["items"] + second["items"]) == 52.30
+	assert first["exportType"] == "COMMERCIAL_GOODS" and first["items"][0]["countryOfOrigin"] == "PRT"
+	assert [s["refNo"] for s in order["shipments"]] == ["label:SHIP-00004/1", "label:SHIP-00004/2"]
+	assert dhl_fake.purchases == 2
+
+
+def test_a_parcel_abroad_without_its_declaration_is_held_before_dhl_is_asked(dhl_fake):
+	client = carrier(dhl_fake)
+	shipment = de_to_us(customs=None)
+	with pytest.raises(NeedsAttention, match="needs a customs declaration"):
+		client.buy_label(shipment, client.rates(shipment)[0], "label:SHIP-00004")
+	assert dhl_fake.purchases == 0
+
+
+def test_dhl_refusing_one_parcel_deletes_the_others_it_just_created(dhl_fake):
+	client = carrier(dhl_fake)
+	shipment = de_to_us()
+	rate = client.rates(shipment)[0]
+	real = dhl_fake._problems
+	calls = []
+
+	def second_refused(order):
+		calls.append(order)
+		return (
+			[Problem("The city entered does not match the postcode.", "/consignee/city")]
+			if len(calls) == 2
+			else real(order)
+		)
+
+	dhl_fake._problems = second_refused
+	with pytest.raises(PermanentError, match="does not match the postcode"):
+		client.buy_label(shipment, rate, "label:SHIP-00004")
+	assert dhl_fake.orders == {}  # the first parcel's shipment was deleted again
+	deletes = [r for r in dhl_fake.requests if r.method == "DELETE"]
+	assert len(deletes) == 1
+
+
+def test_zpl_labels_are_dhls_own_zpl(dhl_fake):
+	client = carrier(dhl_fake, label_format="ZPL")
+	label = client.buy_label(de_shipment(), paket(client), "label:SHIP-00002")
+	post = next(r for r in dhl_fake.requests if r.method == "POST")
+	assert post.query["docFormat"] == "ZPL2"
+	assert label.label_format == "ZPL"
+	assert label.parcel_labels[0].label_bytes.startswith(b"^XA") and label.label_bytes.endswith(b"^XZ")

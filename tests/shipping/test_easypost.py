@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from erp_connectors.connectors.errors import AuthError, PermanentError, SignatureError
+from erp_connectors.connectors.errors import AuthError, NeedsAttention, PermanentError, SignatureError
 from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.easypost import EasyPostCarrier
 from erp_connectors.testing.fake_carriers.easypost import CONTRACT, TEST_TRACKING_CODES
 from erp_connectors.testing.fake_server import Response
-from tests.shipping.conftest import DATA, data, easypost_settings, fast, us_shipment
+from tests.shipping.conftest import DATA, data, de_to_us, easypost_settings, fast, us_shipment
 
 
 def carrier(fake, **settings):
@@ -81,7 +81,8 @@ def test_buy_returns_the_purchased_label(easypost_fake):
 	)
 	assert label.label_ref == rate.provider_shipment_id
 	assert label.tracking_url == bought["tracker"]["public_url"]
-	assert label.label_format == "PNG"
+	# options.label_format PDF was asked, so the PDF rendition is what we fetch
+	assert (label.label_format, label.label_url.rsplit(".", 1)[-1]) == ("PDF", "pdf")
 
 
 def test_label_file_is_downloaded_without_our_credentials(easypost_fake):
@@ -89,7 +90,7 @@ def test_label_file_is_downloaded_without_our_credentials(easypost_fake):
 	rate = cheapest(client.rates(us_shipment()))
 	label = client.buy_label(us_shipment(), rate, "label:SHIP-00001")
 	content = client.fetch_label_bytes(label)
-	assert content.startswith(b"\x89PNG")
+	assert content.startswith(b"%PDF")
 	download = easypost_fake.requests[-1]
 	assert download.path.startswith("/files/") and download.header("authorization") is None
 
@@ -196,7 +197,9 @@ def test_non_tracker_events_parse_to_nothing():
 
 def test_a_refused_purchase_surfaces_easyposts_message_not_the_recovery_lookup(easypost_fake):
 	client = carrier(easypost_fake)
-	rate = dataclasses.replace(cheapest(client.rates(us_shipment())), rate_id="rate_other")
+	quoted = cheapest(client.rates(us_shipment()))
+	parts = tuple({**part, "rate_id": "rate_other"} for part in quoted.parts)
+	rate = dataclasses.replace(quoted, rate_id="rate_other", parts=parts)
 	with pytest.raises(PermanentError) as info:
 		client.buy_label(us_shipment(), rate, "label:SHIP-00001")
 	assert info.value.remote_message == "Invalid rate: it does not belong to this shipment."
@@ -230,3 +233,54 @@ def test_a_refund_status_easypost_does_not_document_breaks_the_contract(easypost
 	answer = {**easypost_fake.shipments[label.label_ref], "refund_status": "cancelled"}
 	[problem] = CONTRACT.check_response(refund, Response(200, answer))
 	assert problem.startswith("/refund_status: 'cancelled' is not one of")
+
+
+def test_two_parcels_de_to_us_are_two_easypost_shipments_with_their_customs(easypost_fake):
+	client = carrier(easypost_fake)
+	shipment = de_to_us()
+	rates = client.rates(shipment)
+	created = [r.json()["shipment"] for r in easypost_fake.requests if r.path == "/v2/shipments"]
+	assert len(created) == 2  # one EasyPost shipment per parcel, each quoted
+	first, second = (sent["customs_info"] for sent in created)
+	assert [i["hs_tariff_number"] for i in first["customs_items"]] == ["61091000"]
+	assert [i["hs_tariff_number"] for i in second["customs_items"]] == ["69120021"]
+	assert first["contents_type"] == "merchandise" and first["customs_signer"] == shipment.from_address.name
+	assert [sent["reference"] for sent in created] == ["SHIP-00004/1", "SHIP-00004/2"]
+	# a rate is a service both parcels have, at their summed price
+	rate = cheapest(rates)
+	assert len(rate.parts) == 2 and rate.amount == sum(Decimal(p["amount"]) for p in rate.parts)
+	label = client.buy_label(shipment, rate, "label:SHIP-00004")
+	assert len({p.tracking_number for p in label.parcels}) == 2
+	assert [p.label_ref for p in label.parcels] == [p["shipment_id"] for p in rate.parts]
+	assert label.price == rate.amount  # each parcel's selected_rate, as EasyPost confirmed it
+	assert [d.kind for d in label.documents] == ["commercial_invoice"] * 2
+	assert client.fetch_file(label.documents[0].url).startswith(b"%PDF")
+	assert easypost_fake.purchases == 2
+
+
+def test_easypost_refuses_an_international_label_without_customs(easypost_fake):
+	client = carrier(easypost_fake)
+	shipment = de_to_us(parcels=1)
+	rate = cheapest(client.rates(shipment))
+	sid = rate.parts[0]["shipment_id"]
+	easypost_fake.shipments[sid]["customs_info"] = None  # as if it had been created without
+	with pytest.raises(PermanentError, match="Customs information is required"):
+		client.buy_label(shipment, rate, "label:SHIP-00004")
+	# quoting goes without (as the API's quotes do); buying without the declaration is held
+	bare = de_to_us(customs=None)
+	with pytest.raises(NeedsAttention, match="needs a customs declaration"):
+		client.buy_label(bare, cheapest(client.rates(bare)), "label:SHIP-00004")
+
+
+def test_zpl_labels_are_easyposts_own_zpl_file(easypost_fake):
+	client = carrier(easypost_fake, label_format="ZPL")
+	label = client.buy_label(us_shipment(), cheapest(client.rates(us_shipment())), "label:SHIP-00001")
+	sent = next(r.json()["shipment"] for r in easypost_fake.requests if r.path == "/v2/shipments")
+	assert sent["options"]["label_format"] == "ZPL"
+	assert label.label_format == "ZPL" and label.label_url.endswith(".zpl")
+	assert client.fetch_label_bytes(label).startswith(b"^XA")
+
+
+def test_a_label_format_the_provider_lacks_is_refused():
+	with pytest.raises(NeedsAttention, match="prints labels as PDF or ZPL, not EPL2"):
+		_ = build_carrier("EP", {"provider": "EasyPost", "api_key": "k", "label_format": "EPL2"}).label_format

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from erp_connectors.connectors.errors import AuthError, PermanentError, SignatureError
+from erp_connectors.connectors.errors import AuthError, NeedsAttention, PermanentError, SignatureError
 from erp_connectors.connectors.signatures import hmac_sha256
 from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.sendcloud import SendcloudCarrier
 from erp_connectors.testing.fake_carriers.sendcloud import CONTRACT
 from erp_connectors.testing.fake_server import Response
-from tests.shipping.conftest import DATA, data, fast, nl_shipment, sendcloud_settings
+from tests.shipping.conftest import DATA, data, de_to_us, fast, nl_shipment, sendcloud_settings
 
 ROUTE_KEYS = ("from_country_code", "from_postal_code", "to_country_code", "to_postal_code")
 
@@ -67,7 +67,7 @@ def test_rates_send_the_route_as_the_filters_flat_keys(sendcloud_fake):
 	assert set(sent) <= set(filter_schema["properties"])
 
 
-def test_announce_buys_the_label_and_fetches_the_pdf_document(sendcloud_fake):
+def test_announce_buys_the_label_and_its_pdf_document_is_fetched_afterwards(sendcloud_fake):
 	client = carrier(sendcloud_fake)
 	rate = by_code(client.rates(nl_shipment()), "postnl:standard")
 	label = client.buy_label(nl_shipment(), rate, "label:SHIP-00003")
@@ -75,7 +75,9 @@ def test_announce_buys_the_label_and_fetches_the_pdf_document(sendcloud_fake):
 	assert label.tracking_number == example["tracking_number"]
 	assert label.label_ref == example["shipment_uuid"]
 	assert (label.carrier, label.price, label.currency) == ("POSTNL", Decimal("6.95"), "EUR")
-	assert label.label_bytes.startswith(b"%PDF")
+	# Buying downloads nothing (the purchase is recorded first); the document comes after.
+	assert label.label_bytes is None and not any("/documents/" in r.path for r in sendcloud_fake.requests)
+	assert client.fetch_label_bytes(label).startswith(b"%PDF")
 	announce = next(r for r in sendcloud_fake.requests if r.path.endswith("/announce")).json()
 	assert announce["ship_with"]["properties"]["shipping_option_code"] == "postnl:standard"
 	assert announce["external_reference_id"] == "label:SHIP-00003"
@@ -104,7 +106,7 @@ def test_wrong_keys_are_an_auth_error_with_sendclouds_detail(sendcloud_fake):
 
 def test_credentials_are_never_sent_to_a_label_link_on_another_host(sendcloud_fake):
 	with pytest.raises(PermanentError, match="refusing to send credentials"):
-		carrier(sendcloud_fake)._document("https://evil.example/api/v3/parcels/1/documents/label")
+		carrier(sendcloud_fake).fetch_file("https://evil.example/api/v3/parcels/1/documents/label")
 	assert sendcloud_fake.requests == []
 
 
@@ -152,7 +154,7 @@ def test_a_reused_reference_records_the_shipment_already_announced(sendcloud_fak
 		first.label_ref,
 		first.label_url,
 	)
-	assert again.label_bytes.startswith(b"%PDF")
+	assert client.fetch_label_bytes(again).startswith(b"%PDF")
 	assert sendcloud_fake.announced == 1
 	announces = [r for r in sendcloud_fake.requests if r.path.endswith("/announce")]
 	assert len(announces) == 2  # one each: the 409 was read, not retried
@@ -299,3 +301,53 @@ def test_parcel_statuses_normalise(message, status_id, expected):
 
 def test_other_actions_parse_to_nothing():
 	assert SendcloudCarrier.parse_webhook(b'{"action":"integration_connected","timestamp":1}', {}) is None
+
+
+def test_two_parcels_abroad_announce_once_each_parcel_with_its_items_and_label(sendcloud_fake):
+	client = carrier(sendcloud_fake)
+	shipment = de_to_us()
+	label = client.buy_label(shipment, by_code(client.rates(shipment), "dhl:home"), "label:SHIP-00004")
+	announce = next(r for r in sendcloud_fake.requests if r.path.endswith("/announce")).json()
+	# the document's customs fields: customs_information and each parcel's parcel_items (hs_code, origin)
+	assert announce["customs_information"] == {
+		"invoice_number": "MAT-DN-2026-00001",
+		"export_reason": "commercial_goods",
+	}
+	items = [
+		[(i["hs_code"], i["origin_country"], i["quantity"]) for i in p["parcel_items"]]
+		for p in announce["parcels"]
+	]
+	assert items == [[("61091000", "PT", 2)], [("69120021", "CN", 1)]]
+	assert (
+		len({p.tracking_number for p in label.parcels}) == 2 and label.label_ref == label.provider_shipment_id
+	)
+	assert sendcloud_fake.refused == [] and sendcloud_fake.announced == 2
+	assert all(client.fetch_label_bytes(p).startswith(b"%PDF") for p in label.parcels)
+
+
+def test_sendcloud_refuses_a_parcel_abroad_without_its_items(sendcloud_fake):
+	client = carrier(sendcloud_fake)
+	with pytest.raises(NeedsAttention, match="needs a customs declaration"):
+		client.buy_label(de_to_us(customs=None), by_code(client.rates(de_to_us()), "dhl:home"), "label:X")
+	body = client._announce_body(de_to_us(), by_code(client.rates(de_to_us()), "dhl:home"), "label:X")
+	del body["parcels"][1]["parcel_items"][0]["hs_code"]
+	with pytest.raises(PermanentError, match="/parcels/1/parcel_items/0/hs_code: This field is required."):
+		client.call("POST", "/shipments/announce", json=body)
+
+
+def test_zpl_labels_are_announced_and_fetched_as_native_zpl(sendcloud_fake):
+	client = carrier(sendcloud_fake, label_format="ZPL")
+	label = buy(client, "label:SHIP-00003")
+	announce = next(r for r in sendcloud_fake.requests if r.path.endswith("/announce")).json()
+	assert announce["label_details"] == {"mime_type": "application/zpl", "dpi": 203}
+	assert label.label_format == "ZPL"
+	assert client.fetch_label_bytes(label).startswith(b"^XA")
+	assert sendcloud_fake.requests[-1].header("accept") == "application/zpl"
+
+
+def test_one_parcel_of_a_sendcloud_shipment_cannot_be_voided_alone(sendcloud_fake):
+	client = carrier(sendcloud_fake)
+	label = client.buy_label(de_to_us(), by_code(client.rates(de_to_us()), "dhl:home"), "label:SHIP-00004")
+	result = client.void_parcel(label.label_ref, label.parcels[1].label_ref, parcels_left=2)
+	assert result.state == "refused" and "voids a whole shipment" in result.message
+	assert not any(r.path.endswith("/cancel") for r in sendcloud_fake.requests)

@@ -11,7 +11,7 @@ from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.model import Parcel
 from erp_connectors.shipping_connector.carriers.shippo import ShippoCarrier
 from erp_connectors.testing.contracts.shippo_sdk import model_problems
-from tests.shipping.conftest import data, fast, shippo_settings, us_shipment
+from tests.shipping.conftest import data, de_to_us, fast, shippo_settings, us_shipment
 
 
 def carrier(fake, **settings):
@@ -186,3 +186,45 @@ def test_the_parcels_sent_are_the_sdks_parcel_create_request(shippo_fake):
 	body = shippo_fake.requests[-1].json()
 	assert model_problems(body["parcels"][0], components.ParcelCreateRequest) == []
 	assert shippo_fake.refused == []
+
+
+def test_a_multi_piece_purchase_gives_each_parcel_its_label_with_the_customs_declaration(shippo_fake):
+	client = carrier(shippo_fake)
+	shipment = de_to_us()
+	rate = min(client.rates(shipment), key=lambda r: r.amount)
+	sent = next(r.json() for r in shippo_fake.requests if r.path == "/shipments/")
+	declaration = sent["customs_declaration"]  # walked against the SDK's CustomsDeclarationCreateRequest
+	assert (declaration["contents_type"], declaration["incoterm"], declaration["non_delivery_option"]) == (
+		"MERCHANDISE",
+		"DAP",
+		"RETURN",
+	)
+	assert [(i["tariff_number"], i["origin_country"], i["quantity"]) for i in declaration["items"]] == [
+		("61091000", "PT", 2),
+		("69120021", "CN", 1),
+	]
+	assert len(rate.parts) == 2  # the shipment's two parcel ids
+	label = client.buy_label(shipment, rate, "label:SHIP-00004")
+	assert shippo_fake.purchases == 1 and len(label.parcels) == 2
+	assert len({p.tracking_number for p in label.parcels}) == 2
+	listed = shippo_fake.requests[-1]
+	assert (listed.method, listed.path, listed.query["rate"]) == ("GET", "/transactions", rate.rate_id)
+	assert [d.kind for d in label.documents] == ["commercial_invoice"] * 2
+	assert label.price == rate.amount  # Shippo's rate covers the whole multi-piece shipment
+
+
+def test_shippo_refuses_an_international_purchase_without_a_declaration(shippo_fake):
+	client = carrier(shippo_fake)
+	bare = de_to_us(customs=None)
+	rate = client.rates(bare)[0]  # quoting goes without, as the API's quotes do
+	with pytest.raises(NeedsAttention, match="needs a customs declaration"):
+		client.buy_label(bare, rate, "label:SHIP-00004")
+	assert shippo_fake.purchases == 0
+
+
+def test_zpl_labels_are_shippos_zplii_file(shippo_fake):
+	client = carrier(shippo_fake, label_format="ZPL")
+	label = client.buy_label(us_shipment(), client.rates(us_shipment())[0], "label:SHIP-00001")
+	sent = next(r.json() for r in shippo_fake.requests if r.path.startswith("/transactions"))
+	assert sent["label_file_type"] == "ZPLII" and label.label_format == "ZPL"
+	assert client.fetch_label_bytes(label).startswith(b"^XA")

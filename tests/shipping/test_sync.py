@@ -1,5 +1,6 @@
 """Shipping sync: rates across accounts, one label per Shipment, void, tracking onto the Shipment."""
 
+import dataclasses
 import time
 
 import pytest
@@ -11,6 +12,7 @@ from erp_connectors.shipping_connector.carriers import build_carrier
 from erp_connectors.shipping_connector.carriers.model import TrackingUpdate
 from tests.shipping.conftest import (
 	de_shipment,
+	de_to_us,
 	dhl_settings,
 	easypost_settings,
 	erp_with_shipment,
@@ -212,7 +214,7 @@ def test_refresh_tracking_polls_the_carrier(dhl_fake):
 	carrier = build_carrier("DHL Bonn", dhl_settings(dhl_fake), **fast())
 	label = sync.buy_label(gateway, account, carrier, shipment, carrier.rates(shipment)[0]).label
 	dhl_fake.tracking_status[label.tracking_number] = "delivered"
-	outcome = sync.refresh_tracking(gateway, account, carrier, "SHIP-00002")
+	[outcome] = sync.refresh_tracking(gateway, account, carrier, "SHIP-00002")
 	assert outcome.delivered and gateway.get("Shipment", "SHIP-00002")["tracking_status"] == "Delivered"
 
 
@@ -267,3 +269,104 @@ def test_a_sendcloud_label_bought_by_an_attempt_that_timed_out_is_recorded_not_b
 	assert retried.created and retried.label.tracking_number == parcel_number
 	assert gateway.get("Shipment", "SHIP-00003")["awb_number"] == parcel_number
 	assert sendcloud_fake.announced == 1
+
+
+def erp_with_parcels(name="SHIP-00004", rows=2):
+	"""A submitted Shipment whose parcel table has a row per parcel (as Frappe stores them)."""
+	gateway = erp_with_shipment(name)
+	parcels = [
+		{"doctype": "Shipment Parcel", "name": f"{name}-row{n}", "idx": n, "weight": 0.6, "count": 1}
+		for n in range(1, rows + 1)
+	]
+	gateway.docs["Shipment"][name]["shipment_parcel"] = parcels
+	return gateway
+
+
+def rows_of(gateway, name="SHIP-00004"):
+	return gateway.get("Shipment", name)["shipment_parcel"]
+
+
+def two_parcels(name="SHIP-00004"):
+	shipment = de_to_us(reference=name)
+	refs = (f"{name}-row1", f"{name}-row2")
+	return dataclasses.replace(
+		shipment,
+		parcels=tuple(
+			dataclasses.replace(p, reference=r) for p, r in zip(shipment.parcels, refs, strict=True)
+		),
+	)
+
+
+def test_each_parcel_row_gets_its_own_tracking_number(easypost_fake):
+	gateway, carrier, shipment = erp_with_parcels(), easypost(easypost_fake), two_parcels()
+	purchase = sync.buy_label(gateway, EASYPOST, carrier, shipment, cheapest(carrier, shipment))
+	first, second = rows_of(gateway)
+	numbers = [p.tracking_number for p in purchase.label.parcels]
+	assert [first["carrier_tracking_number"], second["carrier_tracking_number"]] == numbers
+	assert [first["carrier_label_ref"], second["carrier_label_ref"]] == [
+		p.label_ref for p in purchase.label.parcels
+	]
+	assert gateway.get("Shipment", "SHIP-00004")["awb_number"] == numbers[0]
+	for number in numbers:
+		assert gateway.find_link(EASYPOST, "tracking", number) == ("Shipment", "SHIP-00004")
+
+
+def test_a_tracking_update_moves_only_its_parcel_and_the_shipment_is_delivered_when_all_are(easypost_fake):
+	gateway, carrier, shipment = erp_with_parcels(), easypost(easypost_fake), two_parcels()
+	first_number, second_number = (
+		p.tracking_number
+		for p in sync.buy_label(
+			gateway, EASYPOST, carrier, shipment, cheapest(carrier, shipment)
+		).label.parcels
+	)
+	outcome = sync.apply_tracking_update(gateway, EASYPOST, update_for(second_number, "delivered"))
+	assert outcome.applied and outcome.parcel == "SHIP-00004-row2"
+	first, second = rows_of(gateway)
+	assert (first["carrier_tracking_status"], second["carrier_tracking_status"]) == (
+		"In Progress",
+		"Delivered",
+	)
+	doc = gateway.get("Shipment", "SHIP-00004")
+	assert (doc["tracking_status"], doc["status"], doc["tracking_status_info"]) == (
+		"In Progress",
+		"Booked",
+		"1 of 2 parcels delivered",
+	)
+	sync.apply_tracking_update(gateway, EASYPOST, update_for(first_number, "delivered"))
+	doc = gateway.get("Shipment", "SHIP-00004")
+	assert (doc["tracking_status"], doc["status"]) == ("Delivered", "Completed")
+
+
+def test_voiding_one_parcel_leaves_the_other(easypost_fake):
+	gateway, carrier, shipment = erp_with_parcels(), easypost(easypost_fake), two_parcels()
+	label = sync.buy_label(gateway, EASYPOST, carrier, shipment, cheapest(carrier, shipment)).label
+	outcome = sync.void_label(gateway, EASYPOST, carrier, "SHIP-00004", parcel="SHIP-00004-row1")
+	refunds = [r.path for r in easypost_fake.requests if r.path.endswith("/refund")]
+	assert refunds == [f"/v2/shipments/{label.parcels[0].label_ref}/refund"]
+	assert (outcome.voided, outcome.kept) == (
+		[label.parcels[0].tracking_number],
+		[label.parcels[1].tracking_number],
+	)
+	first, second = rows_of(gateway)
+	assert (first["carrier_tracking_status"], second["carrier_tracking_status"]) == ("Voided", "In Progress")
+	doc = gateway.get("Shipment", "SHIP-00004")
+	assert doc["awb_number"] == label.parcels[1].tracking_number and doc["status"] == "Booked"
+	# the voided parcel's tracking changes nothing; the Shipment keeps its label slot
+	stale = sync.apply_tracking_update(
+		gateway, EASYPOST, update_for(label.parcels[0].tracking_number, "delivered")
+	)
+	assert not stale.applied and "voided" in stale.reason
+	assert gateway.find_link(EASYPOST, "voided_label", "SHIP-00004") is None
+	# voiding the last one gives the whole label up
+	sync.void_label(gateway, EASYPOST, carrier, "SHIP-00004")
+	assert gateway.get("Shipment", "SHIP-00004")["awb_number"] == ""
+	assert gateway.find_link(EASYPOST, "voided_label", "SHIP-00004") == ("Shipment", "SHIP-00004")
+
+
+def test_a_purchase_that_answers_fewer_labels_than_parcels_records_nothing(easypost_fake):
+	gateway, carrier, shipment = erp_with_parcels(), easypost(easypost_fake), two_parcels()
+	rate = cheapest(carrier, shipment)
+	one = dataclasses.replace(rate, parts=rate.parts[:1])
+	with pytest.raises(NeedsAttention, match="covers 1 parcel"):
+		sync.buy_label(gateway, EASYPOST, carrier, shipment, one)
+	assert gateway.find_link(EASYPOST, "label", "SHIP-00004") is None

@@ -12,9 +12,11 @@ from erp_connectors.shipping_connector.carriers.dhl_parcel_de import DhlParcelDe
 from erp_connectors.shipping_connector.carriers.easypost import EasyPostCarrier
 from erp_connectors.shipping_connector.carriers.sendcloud import SendcloudCarrier
 from erp_connectors.shipping_connector.carriers.shippo import ShippoCarrier
+from erp_connectors.shipping_connector.carriers.shiprocket import ShiprocketCarrier
 
 PROVIDERS: dict[str, type[Carrier]] = {
-	cls.provider: cls for cls in (EasyPostCarrier, ShippoCarrier, SendcloudCarrier, DhlParcelDeCarrier)
+	cls.provider: cls
+	for cls in (EasyPostCarrier, ShippoCarrier, SendcloudCarrier, DhlParcelDeCarrier, ShiprocketCarrier)
 }
 
 

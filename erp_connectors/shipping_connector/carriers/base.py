@@ -53,6 +53,11 @@ class Carrier(ABC):
 	hosts: ClassVar[tuple[str, ...]] = ()
 	file_hosts: ClassVar[tuple[str, ...]] = ()
 	supports_webhooks: ClassVar[bool] = True
+	# Whether each parcel's label is voided on its own (separate remote shipments or labels), so
+	# voiding a whole Shipment voids parcel by parcel.
+	voids_per_parcel: ClassVar[bool] = False
+	# The label formats the provider prints (the account's *Label Format* picks one).
+	label_formats: ClassVar[tuple[str, ...]] = ("PDF",)
 	status_map: ClassVar[Mapping[str, str]] = {}
 	http_class: ClassVar[type[HttpClient]] = HttpClient
 
@@ -79,6 +84,17 @@ class Carrier(ABC):
 			)
 		return value
 
+	@property
+	def label_format(self) -> str:
+		"""PDF or ZPL (thermal printers), as the account asks; a provider without ZPL is refused."""
+		wanted = str(self.settings.get("label_format") or "PDF").upper()
+		if wanted not in self.label_formats:
+			raise NeedsAttention(
+				f"{self.provider} prints labels as {' or '.join(self.label_formats)}, not {wanted}. "
+				f"Change the Label Format of Carrier Account {self.account}."
+			)
+		return wanted
+
 	def secret_values(self) -> tuple[str, ...]:
 		return tuple(str(self.settings.get(key) or "") for key in ("api_key", "api_secret", "password"))
 
@@ -95,6 +111,19 @@ class Carrier(ABC):
 
 	@abstractmethod
 	def void_label(self, label_ref: str) -> VoidResult: ...
+
+	def void_parcel(self, label_ref: str, parcel_ref: str, parcels_left: int) -> VoidResult:
+		"""Void one parcel's label and leave the shipment's others. `label_ref` is the shipment's,
+		`parcel_ref` the parcel's, `parcels_left` how many of its parcels are still live.
+		Providers whose parcels are separate remote shipments void just that one."""
+		if parcel_ref == label_ref or parcels_left <= 1:
+			return self.void_label(parcel_ref)
+		return VoidResult(
+			label_ref=parcel_ref,
+			state="refused",
+			message=f"{self.provider} voids a whole shipment, not one of its parcels: void the Shipment's label "
+			"(all its parcels) and buy again for the parcels that still go.",
+		)
 
 	@abstractmethod
 	def track(self, tracking_number: str, carrier: str | None = None) -> TrackingUpdate: ...
@@ -125,19 +154,25 @@ class Carrier(ABC):
 		"""Send and decode JSON, keeping every number exact (Decimal, never float)."""
 		return decode_json(self.http.request(method, path, **kwargs), self.provider)
 
-	def fetch_label_bytes(self, label: Label) -> bytes:
-		"""The label file. Labels hosted elsewhere (EasyPost, Shippo) are fetched WITHOUT our credentials."""
+	def fetch_label_bytes(self, label) -> bytes:
+		"""A label file (a Label or a ParcelLabel): its bytes when the purchase carried them, else
+		downloaded. Labels hosted elsewhere (EasyPost, Shippo) are fetched WITHOUT our credentials."""
 		if label.label_bytes is not None:
 			return label.label_bytes
 		if not label.label_url:
 			raise PermanentError(f"{self.provider} gave neither a label file nor a label URL")
-		if same_origin(label.label_url, self.base_url):
-			return self.http.request("GET", label.label_url).content
+		return self.fetch_file(label.label_url, getattr(label, "label_format", None))
+
+	def fetch_file(self, url: str, file_format: str | None = None) -> bytes:
+		"""A file the provider links to (a label, a commercial invoice), capped in size; `file_format`
+		(PDF, ZPL) for providers that serve one document in several."""
+		if same_origin(url, self.base_url):
+			return self.http.request("GET", url).content  # the API itself: no redirect is followed
 		options = {k: v for k, v in self.http_options.items() if k not in ("session", "budget", "policy")}
 		policy = self.http.policy
 		anonymous = HttpClient("", policy=policy.widened(*self.file_hosts) if policy else None, **options)
 		anonymous.service = f"{self.provider} label download"
-		return anonymous.download(label.label_url)
+		return anonymous.download(url)
 
 
 def decode_json(response: requests.Response, provider: str) -> Any:

@@ -19,7 +19,7 @@ import json
 import re
 from decimal import Decimal
 
-from erp_connectors.connectors.errors import NeedsAttention, PermanentError
+from erp_connectors.connectors.errors import ConnectorError, NeedsAttention, PermanentError
 from erp_connectors.connectors.http import HttpClient
 from erp_connectors.shipping_connector.carriers import model
 from erp_connectors.shipping_connector.carriers.base import (
@@ -30,9 +30,30 @@ from erp_connectors.shipping_connector.carriers.base import (
 	require,
 	transit_days,
 )
-from erp_connectors.shipping_connector.carriers.model import Label, Rate, TrackingUpdate, VoidResult
+from erp_connectors.shipping_connector.carriers.model import (
+	Document,
+	ParcelLabel,
+	Rate,
+	TrackingUpdate,
+	VoidResult,
+	label_from_parcels,
+)
 
 PROFILE = "STANDARD_GRUPPENPROFIL"
+MAX_SHIPMENTS = 30  # shipments per POST /orders
+TRACKING_PAGE = "https://www.dhl.de/de/privatkunden/dhl-sendungsverfolgung.html?piececode={number}"
+# DHL Parcel DE's products (developer.dhl.com, Parcel DE Shipping): for Germany, and for abroad.
+NATIONAL_PRODUCTS = ("V01PAK", "V01PRIO", "V06PAK", "V62WP", "V62KP")
+INTERNATIONAL_PRODUCTS = ("V53WPAK", "V54EPAK", "V66WPI")
+# The schema's exportType for our contents types.
+EXPORT_TYPES = {
+	"merchandise": "COMMERCIAL_GOODS",
+	"gift": "PRESENT",
+	"documents": "DOCUMENT",
+	"sample": "COMMERCIAL_SAMPLE",
+	"return": "RETURN_OF_GOODS",
+	"other": "OTHER",
+}
 STATUS_MAP = {
 	"pre_transit": model.PRE_TRANSIT,
 	"transit": model.IN_TRANSIT,
@@ -62,7 +83,9 @@ ISO3 = dict(
 	for pair in (
 		"AT:AUT BE:BEL BG:BGR CH:CHE CY:CYP CZ:CZE DE:DEU DK:DNK EE:EST ES:ESP FI:FIN FR:FRA GB:GBR GR:GRC "
 		"HR:HRV HU:HUN IE:IRL IS:ISL IT:ITA LI:LIE LT:LTU LU:LUX LV:LVA MC:MCO MT:MLT NL:NLD NO:NOR PL:POL "
-		"PT:PRT RO:ROU RS:SRB SE:SWE SI:SVN SK:SVK TR:TUR UA:UKR US:USA CA:CAN AU:AUS JP:JPN CN:CHN"
+		"PT:PRT RO:ROU RS:SRB SE:SWE SI:SVN SK:SVK TR:TUR UA:UKR US:USA CA:CAN AU:AUS JP:JPN CN:CHN "
+		"IN:IND VN:VNM TW:TWN KR:KOR TH:THA ID:IDN BD:BGD PK:PAK MX:MEX BR:BRA HK:HKG SG:SGP MY:MYS "
+		"NZ:NZL ZA:ZAF AE:ARE IL:ISR GB:GBR"
 	).split()
 )
 
@@ -105,6 +128,8 @@ class DhlParcelDeCarrier(Carrier):
 	default_tracking_url = "https://api-eu.dhl.com"
 	hosts = ("api-eu.dhl.com", "api-sandbox.dhl.com")
 	supports_webhooks = False
+	label_formats = ("PDF", "ZPL")
+	voids_per_parcel = True
 	status_map = STATUS_MAP
 	http_class = DhlHttp
 
@@ -121,16 +146,26 @@ class DhlParcelDeCarrier(Carrier):
 		session.auth = (self.setting("username"), self.setting("password"))
 
 	def rates(self, shipment):
+		"""The account's flat rates for the route (national products inside Germany, international ones
+		abroad) that take every parcel's weight; each parcel is its own DHL shipment, so it costs as many."""
 		rows = self._flat_rates()
-		weight = sum((parcel.weight_in("kg") for parcel in shipment.parcels), Decimal(0))
+		heaviest = max((parcel.weight_in("kg") for parcel in shipment.parcels), default=Decimal(0))
+		domestic = shipment.from_address.country == "DE" and shipment.to_address.country == "DE"
 		rates = []
 		for row in rows:
-			limit = row.get("max_weight_kg")
-			if limit not in (None, "") and weight > money(limit, self.provider, "max_weight_kg"):
-				continue
 			product = str(
 				require(row.get("product"), self.provider, "a product code in a flat rate row", row)
 			)
+			if (product in INTERNATIONAL_PRODUCTS and domestic) or (
+				product in NATIONAL_PRODUCTS and not domestic
+			):
+				continue
+			# An empty Max Weight is stored as 0 by the form: no limit, not "nothing fits".
+			limit = row.get("max_weight_kg")
+			if limit not in (None, "") and money(limit, self.provider, "max_weight_kg") > 0:
+				if heaviest > money(limit, self.provider, "max_weight_kg"):
+					continue
+			amount = money(row.get("amount"), self.provider, "a flat rate amount")
 			rates.append(
 				Rate(
 					provider=self.provider,
@@ -138,7 +173,7 @@ class DhlParcelDeCarrier(Carrier):
 					rate_id=product,
 					carrier="DHL",
 					service=str(row.get("service") or product),
-					amount=money(row.get("amount"), self.provider, "a flat rate amount"),
+					amount=amount * len(shipment.parcels),
 					currency=str(row.get("currency") or "EUR"),
 					transit_days=transit_days(row.get("transit_days")),
 					service_code=product,
@@ -147,11 +182,79 @@ class DhlParcelDeCarrier(Carrier):
 		return rates
 
 	def buy_label(self, shipment, rate, idempotency_key):
-		parcel = shipment.single_parcel(self.provider)
+		"""One DHL shipment per parcel, all in one order (DHL takes up to 30): each its own shipment
+		number and label, and its part of the customs declaration (CN23) abroad. DHL sells what it
+		can of an order: when it refuses a parcel, the others just created are deleted again."""
+		if len(shipment.parcels) > MAX_SHIPMENTS:
+			raise NeedsAttention(
+				f"DHL Parcel DE takes at most {MAX_SHIPMENTS} parcels in one order; Shipment "
+				f"{shipment.reference} has {len(shipment.parcels)}. Split it."
+			)
+		customs = shipment.customs_for(self.provider)
+		declarations = (
+			model.customs_by_parcel(customs, shipment.parcels, shipment.reference)
+			if customs
+			else [None] * len(shipment.parcels)
+		)
+		orders = [
+			self._order(shipment, rate, idempotency_key, index, parcel, declarations[index])
+			for index, parcel in enumerate(shipment.parcels)
+		]
+		doc_format = "ZPL2" if self.label_format == "ZPL" else "PDF"
+		body = self.call(
+			"POST",
+			"/orders",
+			params={"docFormat": doc_format},
+			json={"profile": PROFILE, "shipments": orders},
+		)
+		items = body.get("items") or []
+		created = [str(item["shipmentNo"]) for item in items if item.get("shipmentNo") and _ok(item)]
+		if len(created) != len(orders):
+			self._delete(created)
+			raise PermanentError(problem_text(body) or f"DHL created no shipment: {str(body)[:300]}")
+		parcels = tuple(
+			ParcelLabel(
+				tracking_number=str(item["shipmentNo"]),
+				label_ref=str(item["shipmentNo"]),
+				label_bytes=_document_bytes(item.get("label"), body, "a label"),
+				label_url=dig(item, "label", "url"),
+				tracking_url=TRACKING_PAGE.format(number=item["shipmentNo"]),
+			)
+			for item in items
+		)
+		documents = tuple(
+			Document(
+				kind="commercial_invoice",
+				content=_document_bytes(item["customsDoc"], body, "a customs document"),
+				url=dig(item, "customsDoc", "url"),
+				file_format=str(dig(item, "customsDoc", "fileFormat") or "PDF"),
+				tracking_number=str(item.get("shipmentNo")),
+			)
+			for item in items
+			if isinstance(item.get("customsDoc"), dict)
+		)
+		return label_from_parcels(
+			self.provider,
+			parcels,
+			carrier="DHL",
+			service=rate.service,
+			label_ref=parcels[0].label_ref,
+			price=rate.amount,  # DHL confirms no price: the account's own flat rate, kept on the server
+			currency=rate.currency,
+			label_format="ZPL"
+			if doc_format == "ZPL2"
+			else str(dig(items[0], "label", "fileFormat") or "PDF"),
+			documents=documents,
+			provider_shipment_id=parcels[0].label_ref,
+		)
+
+	def _order(self, shipment, rate, idempotency_key, index, parcel, customs):
 		order = {
 			"product": rate.service_code or rate.rate_id,
 			"billingNumber": self._billing_number(rate),
-			"refNo": _reference(idempotency_key),
+			"refNo": _reference(
+				idempotency_key if len(shipment.parcels) == 1 else f"{idempotency_key}/{index + 1}"
+			),
 			"shipper": _shipper(shipment.from_address),
 			"consignee": _consignee(shipment.to_address),
 			"details": {"weight": {"uom": "g", "value": int(parcel.weight_in("g").to_integral_value())}},
@@ -165,32 +268,25 @@ class DhlParcelDeCarrier(Carrier):
 					for k, v in zip(("length", "width", "height"), sides, strict=True)
 				},
 			}
-		body = self.call(
-			"POST", "/orders", params={"docFormat": "PDF"}, json={"profile": PROFILE, "shipments": [order]}
-		)
-		item = dig(body, "items", 0) or {}
-		if not item.get("shipmentNo"):
-			raise PermanentError(problem_text(body) or f"DHL created no shipment: {str(body)[:300]}")
-		return Label(
-			provider=self.provider,
-			tracking_number=str(item["shipmentNo"]),
-			carrier="DHL",
-			service=rate.service,
-			label_ref=str(item["shipmentNo"]),
-			price=rate.amount,
-			currency=rate.currency,
-			tracking_url=f"https://www.dhl.de/de/privatkunden/dhl-sendungsverfolgung.html?piececode={item['shipmentNo']}",
-			label_bytes=_decode_label(item, body),
-			label_url=dig(item, "label", "url"),
-			label_format=str(dig(item, "label", "fileFormat") or "PDF"),
-			provider_shipment_id=str(item["shipmentNo"]),
-		)
+		if customs is not None:
+			order["customs"] = _customs(customs, order["product"])
+		return order
+
+	def _delete(self, numbers):
+		for number in numbers:
+			try:
+				self.void_label(number)
+			except ConnectorError:
+				pass  # reported with the refusal below; the call log shows which stayed
 
 	def void_label(self, label_ref):
 		body = self.call("DELETE", "/orders", params={"profile": PROFILE, "shipment": label_ref})
 		if dig(body, "items", 0, "sstatus", "statusCode") not in (None, 200):
 			raise PermanentError(problem_text(body), status=200)
 		return VoidResult(label_ref=label_ref, state="voided", message=dig(body, "status", "title"))
+
+	def void_parcel(self, label_ref, parcel_ref, parcels_left):
+		return self.void_label(parcel_ref)  # each parcel is its own DHL shipment
 
 	def track(self, tracking_number, carrier=None):
 		response = self.tracking_http.request(
@@ -248,26 +344,65 @@ def _reference(key: str) -> str:
 	return key[-35:].ljust(8, "0")
 
 
-def _decode_label(item, body) -> bytes | None:
-	encoded = dig(item, "label", "b64")
+def _ok(item) -> bool:
+	return dig(item, "sstatus", "statusCode") in (None, 200)
+
+
+def _document_bytes(document, body, what) -> bytes | None:
+	"""A Document of DHL's answer: base64 (`b64`), ZPL text (`zpl2`), or only a `url` to fetch."""
+	document = document if isinstance(document, dict) else {}
+	if document.get("zpl2"):
+		return str(document["zpl2"]).encode()
+	encoded = document.get("b64")
 	if not encoded:
-		if dig(item, "label", "url"):
+		if document.get("url"):
 			return None
-		raise PermanentError(f"DHL answered without a label: {str(body)[:300]}")
+		raise PermanentError(f"DHL answered without {what}: {str(body)[:300]}")
 	try:
 		return base64.b64decode(encoded)
 	except (binascii.Error, ValueError):
-		raise PermanentError("DHL sent a label that is not valid base64") from None
+		raise PermanentError(f"DHL sent {what} that is not valid base64") from None
+
+
+def _customs(customs, product: str) -> dict:
+	"""DHL's CustomsDetails: the export document (CN23) of one parcel."""
+	export_type = EXPORT_TYPES.get(customs.contents_type, "OTHER")
+	details = {
+		"invoiceNo": (customs.invoice_number or "")[:35],
+		"exportType": export_type,
+		# What was charged to the recipient for postage; the ERP Shipment bills none.
+		"postalCharges": {"currency": customs.currency, "value": 0},
+		"items": [
+			{
+				"itemDescription": item.description[:256],
+				"countryOfOrigin": _iso3_code(item.origin_country),
+				"hsCode": item.hs_code[:11],
+				"packagedQuantity": item.quantity,
+				"itemValue": {"currency": item.currency, "value": float(item.value)},
+				"itemWeight": {"uom": "g", "value": max(1, int((item.weight_kg * 1000).to_integral_value()))},
+			}
+			for item in customs.items
+		],
+	}
+	if export_type == "OTHER":
+		details["exportDescription"] = (customs.explanation or "Other goods")[:80]
+	if product == "V54EPAK" and customs.incoterm in ("DAP", "DDP"):
+		details["shippingConditions"] = customs.incoterm  # the schema: exclusively for Europaket
+	return details
 
 
 def _iso3(address) -> str:
-	country = ISO3.get((address.country or "").upper())
-	if not country:
+	return _iso3_code(address.country)
+
+
+def _iso3_code(country: str) -> str:
+	code = ISO3.get((country or "").upper())
+	if not code:
 		raise NeedsAttention(
-			f"DHL Parcel DE needs an ISO-3 country code for {address.country!r}; add it to ISO3 in "
-			"erp_connectors/shipping_connector/carriers/dhl_parcel_de.py or correct the address's country."
+			f"DHL Parcel DE needs an ISO-3 country code for {country!r}; add it to ISO3 in "
+			"erp_connectors/shipping_connector/carriers/dhl_parcel_de.py or correct the country."
 		)
-	return country
+	return code
 
 
 def _shipper(address):

@@ -10,11 +10,10 @@ under our `external_reference_id` (the idempotency key), on cancel it is a refus
 Field names and answers follow Sendcloud's v3 OpenAPI document (tests/data).
 """
 
-import dataclasses
 import math
 from decimal import Decimal
 
-from erp_connectors.connectors.errors import PermanentError, SignatureError
+from erp_connectors.connectors.errors import NeedsAttention, PermanentError, SignatureError
 from erp_connectors.connectors.http import HttpClient
 from erp_connectors.connectors.signatures import verify_hmac
 from erp_connectors.shipping_connector.carriers import model
@@ -27,7 +26,14 @@ from erp_connectors.shipping_connector.carriers.base import (
 	same_origin,
 	secrets_list,
 )
-from erp_connectors.shipping_connector.carriers.model import Label, Rate, TrackingUpdate, VoidResult
+from erp_connectors.shipping_connector.carriers.model import (
+	Document,
+	ParcelLabel,
+	Rate,
+	TrackingUpdate,
+	VoidResult,
+	label_from_parcels,
+)
 
 # Sendcloud's parent statuses (sendcloud.dev "Tracking statuses"), matched on their readable name,
 # which is what webhooks send as status.message, and the parcel status codes of the v3 document
@@ -50,6 +56,10 @@ STATUS_GROUPS = {
 	model.UNKNOWN: "unknown_status",
 }
 STATUS_MAP = {name: status for status, names in STATUS_GROUPS.items() for name in names.split()}
+MAX_PARCELS = 15  # parcels per synchronous announcement
+MIME_TYPES = {"PDF": "application/pdf", "ZPL": "application/zpl"}
+# customs-information.export_reason: gift, documents, commercial_goods, commercial_sample.
+EXPORT_REASONS = {"gift": "gift", "documents": "documents", "sample": "commercial_sample"}
 # Numeric ids of the commonest parcel statuses, used only when a webhook has no readable message.
 STATUS_IDS = {1: "ready_to_send", 11: "delivered", 2000: "cancelled", 1337: "unknown_status"}
 
@@ -95,6 +105,7 @@ class SendcloudCarrier(Carrier):
 	default_base_url = "https://panel.sendcloud.sc/api/v3"
 	hosts = ("panel.sendcloud.sc",)
 	file_hosts = ("*.sendcloud.sc", "*.amazonaws.com")
+	label_formats = ("PDF", "ZPL")
 	status_map = STATUS_MAP
 	http_class = SendcloudHttp
 
@@ -126,6 +137,13 @@ class SendcloudCarrier(Carrier):
 		return rates
 
 	def buy_label(self, shipment, rate, idempotency_key):
+		"""One announced shipment with a parcel per Shipment parcel (Sendcloud takes 15 at once), each its
+		own tracking number and label document; abroad, each parcel declares its items."""
+		if len(shipment.parcels) > MAX_PARCELS:
+			raise NeedsAttention(
+				f"Sendcloud announces at most {MAX_PARCELS} parcels at once; Shipment {shipment.reference} "
+				f"has {len(shipment.parcels)}. Split it."
+			)
 		try:
 			body = self.call(
 				"POST", "/shipments/announce", json=self._announce_body(shipment, rate, idempotency_key)
@@ -140,28 +158,39 @@ class SendcloudCarrier(Carrier):
 
 	def _label(self, body, rate):
 		data = body.get("data") or {}
-		parcel = require(dig(data, "parcels", 0), self.provider, "an announced parcel", body)
-		errors = dig(data, "errors") or dig(parcel, "errors")
+		announced = [parcel for parcel in data.get("parcels") or [] if isinstance(parcel, dict)]
+		require(announced, self.provider, "an announced parcel", body)
+		errors = dig(data, "errors") or [e for parcel in announced for e in parcel.get("errors") or []]
 		if errors:
 			raise PermanentError("; ".join(_error_line(e) for e in errors if isinstance(e, dict)), status=200)
-		documents = {doc.get("type"): doc.get("link") for doc in parcel.get("documents") or []}
-		link = require(documents.get("label"), self.provider, "a label document", body)
-		label = Label(
-			provider=self.provider,
-			tracking_number=str(
-				require(parcel.get("tracking_number"), self.provider, "a tracking number", body)
-			),
+		parcels, documents = [], []
+		for parcel in announced:
+			links = {doc.get("type"): doc.get("link") for doc in parcel.get("documents") or []}
+			parcels.append(
+				ParcelLabel(
+					tracking_number=str(
+						require(parcel.get("tracking_number"), self.provider, "a tracking number", body)
+					),
+					label_ref=str(parcel.get("id") or data.get("id")),
+					label_url=require(links.get("label"), self.provider, "a label document", body),
+					tracking_url=parcel.get("tracking_url"),
+				)
+			)
+			if links.get("commercial-invoice"):
+				documents.append(Document(kind="commercial_invoice", url=links["commercial-invoice"]))
+		shipment_id = str(require(data.get("id"), self.provider, "a shipment id", body))
+		return label_from_parcels(
+			self.provider,
+			tuple(parcels),
 			carrier=rate.carrier,  # the shipment the v3 API answers names no carrier
 			service=rate.service,
-			label_ref=str(require(data.get("id"), self.provider, "a shipment id", body)),
-			price=rate.amount,
+			label_ref=shipment_id,
+			price=rate.amount,  # Sendcloud's answer has no price: the quote's, kept on the server
 			currency=rate.currency,
-			tracking_url=parcel.get("tracking_url"),
-			label_url=link,
-			label_format="PDF",
-			provider_shipment_id=str(data.get("id")),
+			label_format=self.label_format,
+			documents=tuple(documents),
+			provider_shipment_id=shipment_id,
 		)
-		return dataclasses.replace(label, label_bytes=self._document(link))
 
 	def void_label(self, label_ref):
 		try:
@@ -242,17 +271,20 @@ class SendcloudCarrier(Carrier):
 			event_id=f"{parcel.get('id')}:{status_id}:{payload['timestamp']}",
 		)
 
-	# mapping
-	def _document(self, link):
-		if not same_origin(link, self.base_url):
+	def fetch_file(self, url, file_format=None):
+		"""Sendcloud's documents are API resources, fetched with our credentials in the format asked
+		(its `Accept` header); a link anywhere else is refused."""
+		if not same_origin(url, self.base_url):
 			raise PermanentError(
-				f"Sendcloud label link {link} is not on {self.base_url}; refusing to send credentials"
+				f"Sendcloud document link {url} is not on {self.base_url}; refusing to send credentials"
 			)
-		return self.http.request("GET", link, headers={"Accept": "application/pdf"}).content
+		accept = MIME_TYPES.get(str(file_format or "PDF").upper(), "application/pdf")
+		return self.http.request("GET", url, headers={"Accept": accept}).content
 
-	def _parcels(self, shipment):
+	# mapping
+	def _parcels(self, shipment, declarations=None):
 		parcels = []
-		for parcel in shipment.parcels:
+		for index, parcel in enumerate(shipment.parcels):
 			item = {"weight": {"value": str(parcel.weight_in("kg").quantize(Decimal("0.001"))), "unit": "kg"}}
 			sides = parcel.dimensions_in("cm")
 			if sides:
@@ -263,6 +295,8 @@ class SendcloudCarrier(Carrier):
 					},
 					"unit": "cm",
 				}
+			if declarations and declarations[index] is not None:
+				item["parcel_items"] = [_parcel_item(line) for line in declarations[index].items]
 			parcels.append(item)
 		return parcels
 
@@ -281,18 +315,53 @@ class SendcloudCarrier(Carrier):
 		}
 
 	def _announce_body(self, shipment, rate, idempotency_key):
-		return {
+		customs = shipment.customs_for(self.provider)
+		declarations = (
+			model.customs_by_parcel(customs, shipment.parcels, shipment.reference) if customs else None
+		)
+		zpl = self.label_format == "ZPL"
+		body = {
 			"from_address": _address(shipment.from_address),
 			"to_address": _address(shipment.to_address),
 			"ship_with": {
 				"type": "shipping_option_code",
 				"properties": {"shipping_option_code": rate.service_code or rate.rate_id},
 			},
-			"parcels": self._parcels(shipment),
+			"parcels": self._parcels(shipment, declarations),
 			"order_number": shipment.reference,
 			"external_reference_id": idempotency_key,
-			"label_details": {"mime_type": "application/pdf", "dpi": 72},
+			# ZPL's resolution is the carrier's; 203 dpi is what most use (the document's own note).
+			"label_details": {"mime_type": MIME_TYPES["ZPL" if zpl else "PDF"], "dpi": 203 if zpl else 72},
 		}
+		if customs is not None:
+			body["customs_information"] = _customs_information(customs)
+		return body
+
+
+def _customs_information(customs) -> dict:
+	"""The shipment's customs-information: the invoice number and why the goods are exported."""
+	information = {
+		"invoice_number": (customs.invoice_number or "")[:40],
+		"export_reason": EXPORT_REASONS.get(customs.contents_type, "commercial_goods"),
+	}
+	if customs.contents_type in ("return", "other"):
+		information["general_notes"] = (
+			"Returned goods" if customs.contents_type == "return" else "Other goods"
+		)
+	return information
+
+
+def _parcel_item(line) -> dict:
+	"""A parcel-items entry: hs_code and origin_country are required abroad (the document says so)."""
+	return {
+		"description": line.description[:255],
+		"quantity": line.quantity,
+		"weight": {"value": float(line.weight_kg.quantize(Decimal("0.001"))), "unit": "kg"},  # a number here
+		"price": {"value": str(line.value), "currency": line.currency},  # a decimal string
+		"hs_code": line.hs_code[:12],
+		"origin_country": line.origin_country,
+		**({"sku": line.sku} if line.sku else {}),
+	}
 
 
 def _days(lead_hours) -> int | None:

@@ -22,7 +22,14 @@ from erp_connectors.shipping_connector.carriers.base import (
 	secrets_list,
 	transit_days,
 )
-from erp_connectors.shipping_connector.carriers.model import Label, Rate, TrackingUpdate, VoidResult
+from erp_connectors.shipping_connector.carriers.model import (
+	Document,
+	ParcelLabel,
+	Rate,
+	TrackingUpdate,
+	VoidResult,
+	label_from_parcels,
+)
 
 STATUS_MAP = {
 	"pre_transit": model.PRE_TRANSIT,
@@ -68,6 +75,8 @@ class ShippoCarrier(Carrier):
 	default_base_url = "https://api.goshippo.com"
 	hosts = ("api.goshippo.com",)
 	file_hosts = ("*.amazonaws.com", "*.goshippo.com")
+	label_formats = ("PDF", "ZPL")
+	voids_per_parcel = True
 	status_map = STATUS_MAP
 	http_class = ShippoHttp
 
@@ -76,18 +85,25 @@ class ShippoCarrier(Carrier):
 
 	def rates(self, shipment):
 		body = self.call("POST", "/shipments/", json=self._shipment_body(shipment))
-		rates = [self._rate(item, body.get("object_id")) for item in body.get("rates") or []]
+		parcels = tuple(
+			{"parcel": p.get("object_id")} for p in body.get("parcels") or [] if isinstance(p, dict)
+		)
+		rates = [self._rate(item, body.get("object_id"), parcels) for item in body.get("rates") or []]
 		if not rates and body.get("messages"):
 			raise PermanentError(_messages(body), status=200)
 		return rates
 
 	def buy_label(self, shipment, rate, idempotency_key):
+		"""A multi-piece shipment is bought with its one rate (the amount covers every parcel); Shippo
+		then makes a transaction, a label and a tracking number, per parcel, listed by that rate."""
+		zpl = self.label_format == "ZPL"
+		shipment.customs_for(self.provider)  # abroad, never buy without the declaration
 		body = self.call(
 			"POST",
 			"/transactions",
 			json={
 				"rate": rate.rate_id,
-				"label_file_type": "PDF",
+				"label_file_type": "ZPLII" if zpl else "PDF",
 				"async": False,
 				"metadata": idempotency_key,
 			},
@@ -95,20 +111,47 @@ class ShippoCarrier(Carrier):
 		if body.get("status") != "SUCCESS":
 			# Carrier refusals come back as HTTP 201 with status ERROR and the carrier's own words.
 			raise PermanentError(_messages(body) or f"Shippo transaction {body.get('status')}", status=201)
-		return Label(
-			provider=self.provider,
-			tracking_number=str(
-				require(body.get("tracking_number"), self.provider, "a tracking number", body)
-			),
+		transactions = [body]
+		if len(shipment.parcels) > 1:
+			transactions = self._transactions_of(rate, body)
+		parcels = tuple(self._parcel_label(t) for t in transactions)
+		invoices = {t.get("commercial_invoice_url"): t.get("tracking_number") for t in transactions}
+		documents = tuple(
+			Document(kind="commercial_invoice", url=url, tracking_number=number)
+			for url, number in invoices.items()
+			if url
+		)
+		return label_from_parcels(
+			self.provider,
+			parcels,
 			carrier=rate.carrier,
 			service=rate.service,
-			label_ref=str(require(body.get("object_id"), self.provider, "a transaction id", body)),
-			price=rate.amount,
+			label_ref=parcels[0].label_ref,
+			price=rate.amount,  # the transaction holds no amount: the rate's, as Shippo quoted it
 			currency=rate.currency,
-			tracking_url=body.get("tracking_url_provider"),
-			label_url=require(body.get("label_url"), self.provider, "a label URL", body),
-			label_format="PDF",
+			label_format="ZPL" if zpl else "PDF",
+			documents=documents,
 			provider_shipment_id=rate.provider_shipment_id,
+		)
+
+	def _transactions_of(self, rate, first):
+		listed = self.call("GET", "/transactions", params={"rate": rate.rate_id, "results": 100})
+		found = [t for t in listed.get("results") or [] if t.get("status") == "SUCCESS"] or [first]
+		order = [part.get("parcel") for part in rate.parts]
+		return sorted(
+			found, key=lambda t: order.index(t.get("parcel")) if t.get("parcel") in order else len(order)
+		)
+
+	def _parcel_label(self, transaction):
+		return ParcelLabel(
+			tracking_number=str(
+				require(transaction.get("tracking_number"), self.provider, "a tracking number", transaction)
+			),
+			label_ref=str(
+				require(transaction.get("object_id"), self.provider, "a transaction id", transaction)
+			),
+			label_url=require(transaction.get("label_url"), self.provider, "a label URL", transaction),
+			tracking_url=transaction.get("tracking_url_provider"),
 		)
 
 	def void_label(self, label_ref):
@@ -117,6 +160,9 @@ class ShippoCarrier(Carrier):
 			raise PermanentError(_messages(body) or "Shippo refused the refund", status=201)
 		state = "voided" if body.get("status") == "SUCCESS" else "pending"
 		return VoidResult(label_ref=label_ref, state=state, message=body.get("status"))
+
+	def void_parcel(self, label_ref, parcel_ref, parcels_left):
+		return self.void_label(parcel_ref)  # a refund is per transaction, i.e. per parcel
 
 	def track(self, tracking_number, carrier=None):
 		carrier_token = (carrier or self.settings.get("default_carrier") or "").lower()
@@ -151,7 +197,7 @@ class ShippoCarrier(Carrier):
 
 	# mapping
 	def _shipment_body(self, shipment):
-		return {
+		body = {
 			"address_from": _address(shipment.from_address),
 			"address_to": _address(shipment.to_address),
 			"parcels": [
@@ -161,8 +207,12 @@ class ShippoCarrier(Carrier):
 			"metadata": shipment.reference,
 			"extra": {"is_return": True} if shipment.is_return else {},
 		}
+		customs = shipment.quoted_customs()
+		if customs is not None:
+			body["customs_declaration"] = _customs_declaration(customs, shipment)
+		return body
 
-	def _rate(self, item, shipment_id):
+	def _rate(self, item, shipment_id, parcels=()):
 		return Rate(
 			provider=self.provider,
 			account=self.account,
@@ -174,6 +224,7 @@ class ShippoCarrier(Carrier):
 			transit_days=transit_days(item.get("estimated_days")),
 			service_code=dig(item, "servicelevel", "token"),
 			provider_shipment_id=shipment_id,
+			parts=parcels,
 		)
 
 	@classmethod
@@ -214,6 +265,45 @@ def _parcel(shipment, number, parcel) -> dict:
 		**{side: str(plain_number(size)) for side, size in zip(SIDES, sides, strict=True)},
 		"distance_unit": "cm",
 	}
+
+
+# CustomsDeclarationContentsTypeEnum and the incoterms Shippo takes (CustomsDeclarationIncotermEnum).
+CONTENTS_TYPES = {"return": "RETURN_MERCHANDISE"}
+INCOTERMS = ("DDP", "DDU", "FCA", "DAP")
+
+
+def _customs_declaration(customs, shipment) -> dict:
+	"""A CustomsDeclarationCreateRequest, inline in the shipment (the SDK's union allows it)."""
+	declaration = {
+		"certify": True,
+		"certify_signer": customs.signer or shipment.from_address.name,
+		"contents_type": CONTENTS_TYPES.get(customs.contents_type, customs.contents_type.upper()),
+		"non_delivery_option": customs.non_delivery.upper(),
+		"invoice": customs.invoice_number or shipment.reference,
+		"commercial_invoice": True,
+		"items": [
+			{
+				"description": item.description[:255],
+				"quantity": item.quantity,
+				"net_weight": str(plain_number(item.weight_kg, "0.001")),
+				"mass_unit": "kg",
+				"value_amount": str(item.value),
+				"value_currency": item.currency,
+				"origin_country": item.origin_country,
+				"hs_code": item.hs_code[:6],
+				"tariff_number": item.hs_code,
+				**({"sku_code": item.sku} if item.sku else {}),
+			}
+			for item in customs.items
+		],
+	}
+	if customs.incoterm in INCOTERMS:
+		declaration["incoterm"] = customs.incoterm
+	if shipment.from_address.country == "US":
+		declaration["eel_pfc"] = "NOEEI_30_37_a"  # no EEI under USD 2,500 a line
+	if customs.contents_type == "other":
+		declaration["contents_explanation"] = customs.explanation or "Other goods"
+	return declaration
 
 
 def _messages(body) -> str:

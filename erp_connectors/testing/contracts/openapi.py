@@ -14,6 +14,7 @@ every key we send or the fake serves must be declared by the schema (of
 several oneOf/anyOf branches, the one that fits best counts).
 """
 
+import copy
 import functools
 import gzip
 import json
@@ -30,8 +31,13 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.deserializing.media_types.util import json_loads
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathError
 from openapi_core.templating.paths.finders import APICallPathFinder
-from openapi_core.validation.request.validators import V30RequestBodyValidator, V30RequestParametersValidator
-from openapi_core.validation.response.validators import V30ResponseDataValidator
+from openapi_core.validation.request.validators import (
+	V30RequestBodyValidator,
+	V30RequestParametersValidator,
+	V31RequestBodyValidator,
+	V31RequestParametersValidator,
+)
+from openapi_core.validation.response.validators import V30ResponseDataValidator, V31ResponseDataValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from erp_connectors.testing.contracts import Contract
@@ -50,11 +56,43 @@ def load_document(path: str) -> dict:
 
 
 @functools.cache
-def _openapi(path: str) -> OpenAPI:
+def _openapi(path: str, patches: tuple = ()) -> OpenAPI:
 	# Documents are taken as published. Sendcloud's uses 3.1 idioms (`type: "null"`) under a 3.0
 	# header, which the document validator refuses outright; the operations' schemas still validate.
 	config = Config(spec_validator_cls=None, extra_media_type_deserializers=MEDIA)
-	return OpenAPI.from_dict(load_document(path), config=config)
+	return OpenAPI.from_dict(_document(path, patches), config=config)
+
+
+@functools.cache
+def _document(path: str, patches: tuple = ()) -> dict:
+	return patched(load_document(path), patches)
+
+
+@dataclass(frozen=True)
+class Patch:
+	"""A correction of a GENERATED document where its own published examples contradict the schema
+	it inferred (Shiprocket's, generated from its Postman collection): `pointer` is a JSON pointer to a
+	schema, `changes` are merged into it, `source` quotes the example that shows it."""
+
+	pointer: str
+	changes: str  # JSON: the keys and values merged into the schema (text, so patches are hashable)
+	source: str
+
+	@classmethod
+	def of(cls, pointer: str, changes: dict, source: str) -> "Patch":
+		return cls(pointer, json.dumps(changes, sort_keys=True), source)
+
+
+def patched(document: dict, patches: tuple) -> dict:
+	if not patches:
+		return document
+	document = copy.deepcopy(document)
+	for patch in patches:
+		node = document
+		for part in patch.pointer.lstrip("/").split("/"):
+			node = node[part.replace("~1", "/").replace("~0", "~")]
+		node.update(json.loads(patch.changes))
+	return document
 
 
 @dataclass
@@ -101,6 +139,7 @@ class OpenAPIContract(Contract):
 		*,
 		extra_responses: Iterable[ExtraResponse] = (),
 		auth_error_schema: str | None = None,
+		patches: Iterable[Patch] = (),
 	):
 		"""`auth_error_schema`: the component schema of the 401/403 a secured operation answers when
 		the document leaves those statuses out of its responses (as OpenAPI allows)."""
@@ -109,6 +148,7 @@ class OpenAPIContract(Contract):
 		self.error_answer = error_answer
 		self.extra_responses = {(e.method.lower(), e.path, e.status): e for e in extra_responses}
 		self.auth_error_schema = auth_error_schema
+		self.patches = tuple(patches)
 
 	# what the fakes call
 	def check_request(self, request) -> list[Problem]:
@@ -116,9 +156,14 @@ class OpenAPIContract(Contract):
 		if outside:
 			return [outside]
 		wrapped = self._request(request)
+		validators = (
+			(V31RequestParametersValidator, V31RequestBodyValidator)
+			if self.version_31
+			else (V30RequestParametersValidator, V30RequestBodyValidator)
+		)
 		problems = [
 			problem
-			for validator in (V30RequestParametersValidator, V30RequestBodyValidator)
+			for validator in validators
 			for error in validator(self.app.spec, extra_media_type_deserializers=MEDIA).iter_errors(wrapped)
 			for problem in problems_of(error)
 		]
@@ -143,7 +188,8 @@ class OpenAPIContract(Contract):
 			data=response.encode() or None,
 			content_type=content_type(response),
 		)
-		validator = V30ResponseDataValidator(self.app.spec, extra_media_type_deserializers=MEDIA)
+		data_validator = V31ResponseDataValidator if self.version_31 else V30ResponseDataValidator
+		validator = data_validator(self.app.spec, extra_media_type_deserializers=MEDIA)
 		problems = [
 			p for error in validator.iter_errors(self._request(request), wrapped) for p in problems_of(error)
 		]
@@ -166,11 +212,15 @@ class OpenAPIContract(Contract):
 	# the document
 	@property
 	def app(self) -> OpenAPI:
-		return _openapi(self.spec_file)
+		return _openapi(self.spec_file, self.patches)
 
 	@property
 	def document(self) -> dict:
-		return load_document(self.spec_file)
+		return _document(self.spec_file, self.patches)
+
+	@property
+	def version_31(self) -> bool:
+		return str(load_document(self.spec_file).get("openapi", "")).startswith("3.1")
 
 	@property
 	def server(self):

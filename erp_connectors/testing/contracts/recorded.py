@@ -32,6 +32,8 @@ from erp_connectors.testing import contracts
 from erp_connectors.testing.contracts import Contract
 from erp_connectors.testing.contracts.problems import Problem
 
+# What a label (or form) file can be: PDF, PNG, or ZPL for thermal printers (options.label_format).
+LABEL_TYPES = ("application/pdf", "image/png", "application/zpl")
 ID_SEGMENT = re.compile(r"^[a-z]+_\w+$")  # EasyPost ids: shp_..., rate_..., trk_...
 
 
@@ -124,8 +126,12 @@ def template(path: str) -> str:
 
 @functools.cache
 def load_endpoints(cassettes: tuple[str, ...]) -> tuple[dict, Shape]:
-	"""({(method, path template): Endpoint}, the merged error shape) from VCR cassette files."""
-	endpoints, errors = {}, Shape()
+	"""({(method, path template): Endpoint}, the merged error shape) from VCR cassette files.
+
+	An endpoint answering a typed object (`"object": "Shipment"`) may answer with anything a recording
+	of that object holds, whichever endpoint answered it: the Shipment a refund returns can carry the
+	`options.label_format` only the recorded create was given."""
+	endpoints, errors, by_type = {}, Shape(), {}
 	for cassette in cassettes:
 		with open(cassette, encoding="utf-8") as handle:
 			interactions = yaml.safe_load(handle)["interactions"]
@@ -141,6 +147,13 @@ def load_endpoints(cassettes: tuple[str, ...]) -> tuple[dict, Shape]:
 			endpoint.statuses.add(status)
 			endpoint.request.add(json.loads(request["body"] or "{}"))
 			endpoint.response.add(body)
+			if isinstance(body, dict) and isinstance(body.get("object"), str):
+				by_type.setdefault(body["object"], []).append((endpoint, body))
+	for recorded in by_type.values():
+		for endpoint in {id(e): e for e, _ in recorded}.values():
+			for other, body in recorded:
+				if other is not endpoint:
+					endpoint.response.add(body)
 	return endpoints, errors
 
 
@@ -207,7 +220,7 @@ class RecordedTrafficContract(Contract):
 	def check_response(self, request, response):
 		if self._is_label_file(request):
 			kind = dict((k.lower(), v) for k, v in response.headers.items()).get("content-type", "")
-			return [] if kind in ("application/pdf", "image/png") else [f"a label file served as {kind!r}"]
+			return [] if kind in LABEL_TYPES else [f"a label file served as {kind!r}"]
 		endpoint = self.endpoint(request)
 		body = json.loads(response.encode() or b"null")
 		if response.status >= 400:
@@ -244,7 +257,10 @@ class RecordedTrafficContract(Contract):
 def _union(request_shape: Shape, response_shape: Shape) -> Shape:
 	"""A request object's recorded keys together with the answered object's attributes."""
 	merged = Shape(types=request_shape.types | response_shape.types, objects=request_shape.objects)
-	merged.items = request_shape.items or response_shape.items
+	if request_shape.items is not None and response_shape.items is not None:
+		merged.items = _union(request_shape.items, response_shape.items)  # a list's items, likewise
+	else:
+		merged.items = request_shape.items or response_shape.items
 	for source in (request_shape, response_shape):
 		for key, shape in source.keys.items():
 			merged.keys[key] = _union(merged.keys[key], shape) if key in merged.keys else shape

@@ -47,10 +47,12 @@ class Operation:
 		return request.method == self.method and bool(self.path.fullmatch(request.path.rstrip("/")))
 
 
-# The SDK methods behind what our Shippo client does: rates, buy, void, track.
+# The SDK methods behind what our Shippo client does: rates, buy (and list a multi-piece purchase's
+# labels), void, track.
 SDK_METHODS = (
 	(shippo.shipments.Shipments, "create"),
 	(shippo.transactions.Transactions, "create"),
+	(shippo.transactions.Transactions, "list"),
 	(shippo.refunds.Refunds, "create"),
 	(shippo.tracking_status.TrackingStatus, "get"),
 )

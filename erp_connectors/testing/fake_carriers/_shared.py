@@ -13,6 +13,13 @@ FIXTURES_DIR = Path(__file__).resolve().parents[3] / "tests" / "data"
 
 # Minimal but real file headers, so a test can tell a label file from an error page.
 PDF_BYTES = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+
+
+def zpl_label(text: str) -> bytes:
+	"""A minimal ZPL II label, as a thermal printer takes it."""
+	return f"^XA^FO50,50^A0N,40,40^FD{text}^FS^XZ".encode()
+
+
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 
 

@@ -15,19 +15,28 @@ Unified", for which no OpenAPI document is at hand. It is held to what DHL docum
 and statusCode one of pre-transit, transit, delivered, failure, unknown. DHL sends no webhooks.
 """
 
+import base64
+import time
+
 from erp_connectors.testing.contracts import Contract
 from erp_connectors.testing.contracts.openapi import OpenAPIContract, content_type
 from erp_connectors.testing.contracts.problems import Problem
 from erp_connectors.testing.fake_carriers._shared import (
 	FIXTURES_DIR,
+	PDF_BYTES,
 	basic_credentials,
 	digits,
 	fresh,
 	load_fixture,
+	zpl_label,
 )
 from erp_connectors.testing.fake_server import FakeService, Response, route
 
 PROBLEM = {"Content-Type": "application/problem+json"}
+# The EU's ISO-3 codes: within them a parcel needs no export document.
+EU = set(
+	"AUT BEL BGR CYP CZE DEU DNK EST ESP FIN FRA GRC HRV HUN IRL ITA LTU LUX LVA MLT NLD POL PRT ROU SWE SVN SVK".split()
+)
 SHIPPING = "/parcel/de/shipping/v2"
 TRACKING = "/track/shipments"
 TITLES = {
@@ -165,6 +174,9 @@ class FakeDhl(FakeService):
 		self.orders: dict[str, dict] = {}
 		self.tracking_status: dict[str, str] = {}
 		self._reject_next = False
+		self.purchases = 0  # shipments created (DHL bills each; a refNo does not deduplicate)
+		self.refuse_next_shipment_with: list | None = None  # problems for the next shipment of an order
+		self.purchase_delay = 0.0  # seconds each order takes
 
 	@property
 	def shipping_url(self) -> str:
@@ -189,23 +201,69 @@ class FakeDhl(FakeService):
 	@route("POST", SHIPPING + r"/orders")
 	def create_orders(self, request):
 		shipments = request.json()["shipments"]
-		if len(shipments) != 1:
-			return dhl_errors(
-				400, [Problem("This fake accepts exactly one shipment per order.", "/shipments")]
-			)
+		if len(shipments) > 30:
+			return dhl_errors(400, [Problem("At most 30 shipments per request.", "/shipments")])
 		if self._reject_next:
 			self._reject_next = False
 			return Response(400, fresh(self.rejection), PROBLEM)
-		shipment = shipments[0]
-		if not (shipment.get("consignee") or {}).get("postalCode"):
-			return dhl_errors(400, [Problem("Please enter a postal code.", "/consignee/postalCode")])
-		body = fresh(self.success)
-		item = body["items"][0]
-		if self.orders:
+		if self.purchase_delay:
+			time.sleep(self.purchase_delay)  # a slow carrier: racing buyers overlap here
+		zpl = request.query.get("docFormat") == "ZPL2"
+		items = [self._create(shipment, zpl) for shipment in shipments]
+		done = sum(1 for item in items if item["sstatus"]["statusCode"] == 200)
+		if done == 0:
+			status = request_status(400, f"0 of {len(items)} shipment successfully created.")
+			return Response(400, {"status": status, "items": items}, PROBLEM)
+		code = 200 if done == len(items) else 207
+		title = "OK" if code == 200 else "Multi-Status"
+		status = {
+			"title": title,
+			"statusCode": code,
+			"detail": f"{done} of {len(items)} shipment successfully created.",
+		}
+		return Response(code, {"status": status, "items": items})
+
+	def _create(self, shipment, zpl: bool) -> dict:
+		"""One shipment of an order: refused with DHL's validation shape, or created with its label."""
+		problems = self.refuse_next_shipment_with or self._problems(shipment)
+		self.refuse_next_shipment_with = None
+		if problems:
+			messages = [
+				{"property": p.dotted or "body", "validationMessage": p.text, "validationState": "Error"}
+				for p in problems
+			]
+			return {"sstatus": {"title": "Bad Request", "statusCode": 400}, "validationMessages": messages}
+		item = fresh(self.success["items"][0])
+		if self.purchases:
 			item["shipmentNo"] = "00340434" + digits(14)
+		if zpl:
+			item["label"] = {"zpl2": zpl_label(item["shipmentNo"]).decode(), "fileFormat": "ZPL2"}
+		if shipment.get("customs"):
+			item["customsDoc"] = {
+				"b64": base64.b64encode(PDF_BYTES).decode(),
+				"fileFormat": "PDF",
+				"printFormat": "A4",
+			}
 		self.orders[item["shipmentNo"]] = shipment
+		self.purchases += 1
 		self.tracking_status[item["shipmentNo"]] = "pre-transit"
-		return Response(200, body)
+		return item
+
+	@staticmethod
+	def _problems(shipment) -> list[Problem]:
+		"""What DHL refuses that the schema cannot say: a missing postal code, a national product abroad
+		(or the reverse), a parcel leaving the EU without its customs declaration."""
+		consignee = shipment.get("consignee") or {}
+		if not consignee.get("postalCode"):
+			return [Problem("Please enter a postal code.", "/consignee/postalCode")]
+		abroad = consignee.get("country") != "DEU"
+		if abroad and shipment.get("product") in ("V01PAK", "V62WP", "V62KP"):
+			return [Problem("The product is not available for the destination country.", "/product")]
+		if not abroad and shipment.get("product") in ("V53WPAK", "V66WPI"):
+			return [Problem("The product is only available for international shipments.", "/product")]
+		if consignee.get("country") not in EU and not shipment.get("customs"):
+			return [Problem("Customs details are mandatory outside the EU.", "/customs")]
+		return []
 
 	@route("DELETE", SHIPPING + r"/orders")
 	def delete_orders(self, request):

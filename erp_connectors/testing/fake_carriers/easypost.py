@@ -12,6 +12,7 @@ and signs webhook Events like EasyPost: X-Hmac-Signature: hmac-sha256-hex=<hex>.
 Test tracking codes behave like EasyPost's test mode: EZ1000000001 pre_transit ... EZ7000000007 unknown.
 """
 
+import time
 import unicodedata
 
 from erp_connectors.connectors.signatures import hmac_sha256
@@ -19,6 +20,7 @@ from erp_connectors.testing.contracts.problems import Problem
 from erp_connectors.testing.contracts.recorded import RecordedTrafficContract
 from erp_connectors.testing.fake_carriers._shared import (
 	FIXTURES_DIR,
+	PDF_BYTES,
 	PNG_BYTES,
 	WebhookDelivery,
 	basic_credentials,
@@ -27,6 +29,7 @@ from erp_connectors.testing.fake_carriers._shared import (
 	fresh,
 	hex_id,
 	load_fixture,
+	zpl_label,
 )
 from erp_connectors.testing.fake_server import FakeService, Response, route
 
@@ -82,6 +85,7 @@ class FakeEasyPost(FakeService):
 		self.purchases = 0
 		self.rate_messages: list[dict] | None = None  # set to make carriers refuse to rate
 		self.refund_answer = "submitted"  # the refund_status the next refund gets
+		self.purchase_delay = 0.0  # seconds each purchase takes
 
 	@property
 	def files_url(self) -> str:
@@ -119,6 +123,8 @@ class FakeEasyPost(FakeService):
 		shipment["parcel"] = {**shipment["parcel"], **data["parcel"]}
 		shipment["reference"] = data.get("reference")
 		shipment["is_return"] = bool(data.get("is_return"))
+		shipment["options"] = {**shipment["options"], **(data.get("options") or {})}
+		shipment["customs_info"] = self._customs_info(data.get("customs_info"))
 		for rate in shipment["rates"]:
 			rate["id"] = rate["id"] if len(self.shipments) == 0 else hex_id("rate_")
 			rate["shipment_id"] = shipment["id"]
@@ -149,6 +155,11 @@ class FakeEasyPost(FakeService):
 			return self.error_response(
 				422, "Invalid rate: it does not belong to this shipment.", code="SHIPMENT.RATE.INVALID"
 			)
+		refusal = self._customs_refusal(shipment)
+		if refusal is not None:
+			return refusal
+		if self.purchase_delay:
+			time.sleep(self.purchase_delay)  # a slow carrier: racing buyers overlap here
 		bought = fresh(self.bought)
 		tracking = bought["tracking_code"] if self.purchases == 0 else digits(22)
 		self.purchases += 1
@@ -156,10 +167,80 @@ class FakeEasyPost(FakeService):
 			**bought["postage_label"],
 			"label_url": f"{self.files_url}/files/postage_label/{shipment['id']}.png",
 		}
+		if shipment["options"].get("label_format") == "PDF":
+			label["label_pdf_url"] = f"{self.files_url}/files/postage_label/{shipment['id']}.pdf"
+		if shipment["options"].get("label_format") == "ZPL":
+			zpl = f"{self.files_url}/files/postage_label/{shipment['id']}.zpl"
+			label.update(label_zpl_url=zpl, label_file_type="application/zpl")
 		tracker = {**bought["tracker"], "tracking_code": tracking, "shipment_id": shipment["id"]}
 		shipment.update(postage_label=label, selected_rate=rate, tracking_code=tracking, tracker=tracker)
 		shipment.update(fees=bought["fees"], status="unknown")
+		if shipment["customs_info"]:
+			# The Form object of docs.easypost.com ("Forms"): the carrier's commercial invoice.
+			form = {"object": "Form", "id": hex_id("form_"), "form_type": "commercial_invoice"}
+			form["form_url"] = f"{self.files_url}/files/forms/{shipment['id']}.pdf"
+			shipment["forms"] = [form]
 		return Response(200, shipment)
+
+	def _customs_refusal(self, shipment):
+		"""EasyPost refuses an international label without a complete customs declaration."""
+		countries = {shipment[side].get("country") for side in ("from_address", "to_address")}
+		if len(countries) == 1:
+			return None
+		customs = shipment.get("customs_info")
+		items = (customs or {}).get("customs_items") or []
+		missing = [
+			{
+				"field": f"customs_info.customs_items.{n}.{key}",
+				"message": "Required and missing.",
+				"suggestion": None,
+			}
+			for n, item in enumerate(items)
+			for key in ("description", "quantity", "value", "weight", "hs_tariff_number", "origin_country")
+			if item.get(key) in (None, "")
+		]
+		if customs is None or not items or missing:
+			message = "Customs information is required for international shipments."
+			return self.error_response(422, message, missing, "SHIPMENT.CUSTOMS.INVALID")
+		return None
+
+	@staticmethod
+	def _customs_info(sent):
+		"""The CustomsInfo EasyPost stores from the one sent (shape as in its recorded answers)."""
+		if not sent:
+			return None
+		stamp = "2026-11-20T10:15:00Z"
+		common = {"created_at": stamp, "updated_at": stamp, "mode": "test"}
+		items = [
+			{
+				"id": hex_id("cstitem_"),
+				"object": "CustomsItem",
+				**common,
+				"description": item.get("description"),
+				"hs_tariff_number": item.get("hs_tariff_number"),
+				"origin_country": item.get("origin_country"),
+				"quantity": item.get("quantity"),
+				"value": str(item.get("value")),
+				"weight": float(item.get("weight") or 0),
+				"code": item.get("code"),
+				"manufacturer": None,
+				"currency": item.get("currency"),
+				"eccn": None,
+				"printed_commodity_identifier": None,
+			}
+			for item in sent.get("customs_items") or []
+		]
+		keys = ("contents_explanation", "contents_type", "customs_certify", "customs_signer", "eel_pfc")
+		keys += ("non_delivery_option", "restriction_type")
+		return {
+			"id": hex_id("cstinfo_"),
+			"object": "CustomsInfo",
+			**common,
+			**{key: sent.get(key) for key in keys},
+			"restriction_comments": sent.get("restriction_comments"),
+			"declaration": None,
+			"customs_items": items,
+		}
 
 	@route("POST", r"/v2/shipments/(?P<shipment_id>\w+)/refund")
 	def refund(self, request):
@@ -189,7 +270,17 @@ class FakeEasyPost(FakeService):
 
 	@route("GET", r"/files/postage_label/(?P<name>[\w.]+)")
 	def label_file(self, request):
+		if request.params["name"].endswith(".pdf"):
+			return Response(200, PDF_BYTES, headers={"Content-Type": "application/pdf"})
+		if request.params["name"].endswith(".zpl"):
+			return Response(
+				200, zpl_label(request.params["name"]), headers={"Content-Type": "application/zpl"}
+			)
 		return Response(200, PNG_BYTES, headers={"Content-Type": "image/png"})
+
+	@route("GET", r"/files/forms/(?P<name>[\w.]+)")
+	def form_file(self, request):
+		return Response(200, PDF_BYTES, headers={"Content-Type": "application/pdf"})
 
 	def webhook_delivery(
 		self,

@@ -33,6 +33,7 @@ from erp_connectors.testing.fake_carriers._shared import (
 	digits,
 	fresh,
 	load_fixture,
+	zpl_label,
 )
 from erp_connectors.testing.fake_server import FakeService, Response, route
 
@@ -57,6 +58,7 @@ ERROR_CODES = {
 	429: "throttled",
 }
 NOT_CANCELLABLE = ("CANCELLED", "CANCELLATION_REQUESTED", "DELIVERED")
+EU = set("AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split())
 
 
 def sendcloud_errors(status: int, problems: list) -> Response:
@@ -108,6 +110,7 @@ class FakeSendcloud(FakeService):
 		self.events: dict[str, list[dict]] = {}  # tracking events by tracking number
 		self.announced = 0
 		self.fail_next_announcement: str | None = None  # the carrier's words for an announcement failure
+		self.zpl: dict[int, bool] = {}  # parcel id -> its label was asked as native ZPL
 
 	def authenticate(self, request):
 		if basic_credentials(request) != self.credentials:
@@ -154,15 +157,43 @@ class FakeSendcloud(FakeService):
 			return self.error_response(400, f"Shipping option '{code}' is not available.", "/ship_with")
 		if not (data.get("to_address") or {}).get("postal_code"):
 			return self.error_response(400, "This field is required.", "/to_address/postal_code")
+		refused = self._customs_problem(data)
+		if refused is not None:
+			return refused
 		shipment = self._new_shipment(data, option)
 		return Response(201, {"data": fresh(shipment)})
 
 	def _new_shipment(self, data, option):
+		shipment_id = None
+		parcels = []
+		for sent in data["parcels"]:
+			parcel, shipment_id = self._new_parcel(sent, option, data, shipment_id)
+			parcels.append(parcel)
+		errors = []
+		if self.fail_next_announcement:
+			detail, self.fail_next_announcement = self.fail_next_announcement, None
+			for parcel in parcels:
+				parcel["status"] = {"code": "ANNOUNCEMENT_FAILED", "message": "Announcement Failed"}
+				del parcel["documents"]
+			errors = [{"status": "500", "code": "parcel_announcement_error", "detail": detail}]
+		keys = ("from_address", "to_address", "ship_with", "label_details", "customs_information")
+		shipment = {
+			"id": shipment_id,
+			**{key: data[key] for key in keys if key in data},
+			**{key: data[key] for key in ("order_number", "external_reference_id") if data.get(key)},
+			"parcels": parcels,
+			"errors": errors,
+		}
+		self.shipments[shipment_id] = shipment
+		return shipment
+
+	def _new_parcel(self, sent, option, data, shipment_id):
 		example = self.status_event["parcel"]
 		first = self.announced == 0
 		tracking = example["tracking_number"] if first else f"3SYZXG{digits(9)}"
 		parcel_id = example["id"] + self.announced
-		shipment_id = example["shipment_uuid"] if first else f"{digits(8)}-0000-4000-8000-{digits(12)}"
+		if shipment_id is None:
+			shipment_id = example["shipment_uuid"] if first else f"{digits(8)}-0000-4000-8000-{digits(12)}"
 		self.announced += 1
 		stamp = now()
 		parcel = {
@@ -175,40 +206,46 @@ class FakeSendcloud(FakeService):
 					"link": f"{self.url}/api/v3/parcels/{parcel_id}/documents/label",
 				}
 			],
-			**{key: value for key, value in data["parcels"][0].items() if key in ("weight", "dimensions")},
+			**{key: value for key, value in sent.items() if key in ("weight", "dimensions", "parcel_items")},
 			"tracking_number": tracking,
 			"tracking_url": f"https://tracking.eu-central-1-0.sendcloud.sc/forward?carrier={option['carrier']}&code={tracking}",
 			"created_at": stamp,
 			"updated_at": stamp,
 			"announced_at": stamp,
 		}
-		errors = []
-		if self.fail_next_announcement:
-			detail, self.fail_next_announcement = self.fail_next_announcement, None
-			parcel["status"] = {"code": "ANNOUNCEMENT_FAILED", "message": "Announcement Failed"}
-			del parcel["documents"]
-			errors = [{"status": "500", "code": "parcel_announcement_error", "detail": detail}]
-		shipment = {
-			"id": shipment_id,
-			**{
-				key: data[key]
-				for key in ("from_address", "to_address", "ship_with", "label_details")
-				if key in data
-			},
-			**{key: data[key] for key in ("order_number", "external_reference_id") if data.get(key)},
-			"parcels": [parcel],
-			"errors": errors,
-		}
-		self.shipments[shipment_id] = shipment
 		self.parcels[tracking] = parcel
+		self.zpl[parcel_id] = (data.get("label_details") or {}).get("mime_type") == "application/zpl"
 		self.events[tracking] = [self._event("READY_TO_SEND", "Ready to send", "internal")]
-		return shipment
+		return parcel, shipment_id
+
+	def _customs_problem(self, data):
+		"""Abroad, the document requires customs-information and each parcel item's hs_code and
+		origin_country ("This field is required if it's an international shipment")."""
+		countries = {(data.get(side) or {}).get("country_code") for side in ("from_address", "to_address")}
+		if countries <= EU or len(countries) == 1:
+			return None
+		if not data.get("customs_information"):
+			return self.error_response(400, "This field is required.", "/customs_information")
+		for number, parcel in enumerate(data["parcels"]):
+			if not parcel.get("parcel_items"):
+				return self.error_response(400, "This field is required.", f"/parcels/{number}/parcel_items")
+			for line, item in enumerate(parcel["parcel_items"]):
+				for key in ("hs_code", "origin_country"):
+					if not item.get(key):
+						where = f"/parcels/{number}/parcel_items/{line}/{key}"
+						return self.error_response(400, "This field is required.", where)
+		return None
 
 	@route("GET", r"/api/v3/parcels/(?P<parcel_id>\d+)/documents/(?P<kind>[\w-]+)")
 	def label_document(self, request):
 		parcel = next((p for p in self.parcels.values() if str(p["id"]) == request.params["parcel_id"]), None)
 		if parcel is None or request.params["kind"] != "label" or "documents" not in parcel:
 			return self.error_response(404, "No Parcel matches the given query.")
+		# "If a label is requested as native ZPL from the carrier it can't be converted to another format."
+		if self.zpl.get(parcel["id"]):
+			return Response(
+				200, zpl_label(parcel["tracking_number"]), headers={"Content-Type": "application/zpl"}
+			)
 		return Response(200, PDF_BYTES, headers={"Content-Type": "application/pdf"})
 
 	@route("POST", r"/api/v3/shipments/(?P<shipment_id>[\w-]+)/cancel")
@@ -220,10 +257,12 @@ class FakeSendcloud(FakeService):
 		if parcel["status"]["code"] in NOT_CANCELLABLE:
 			return self.error_response(409, "This shipment is already being cancelled.")
 		if parcel["status"]["code"] == "READY_TO_SEND":
-			self._move(parcel, "CANCELLATION_REQUESTED", "Cancellation requested")
+			for each in shipment["parcels"]:
+				self._move(each, "CANCELLATION_REQUESTED", "Cancellation requested")
 			body = {"status": "queued", "message": "Shipment cancellation has been queued"}
 			return Response(202, {"data": body})
-		self._move(parcel, "CANCELLED", "Cancelled")
+		for each in shipment["parcels"]:
+			self._move(each, "CANCELLED", "Cancelled")
 		return Response(200, {"data": {"status": "cancelled", "message": "Shipment has been cancelled"}})
 
 	@route("GET", r"/api/v3/parcels/tracking/(?P<number>[^/]+)")
@@ -232,7 +271,7 @@ class FakeSendcloud(FakeService):
 		parcel = self.parcels.get(number)
 		if parcel is None:
 			return Response(404, {"detail": "Parcel does not exist"})
-		shipment = next(s for s in self.shipments.values() if s["parcels"][0] is parcel)
+		shipment = next(s for s in self.shipments.values() if any(p is parcel for p in s["parcels"]))
 		carrier = shipment["ship_with"]["properties"]["shipping_option_code"].split(":")[0]
 		body = {
 			"announced_at": parcel["announced_at"],

@@ -14,6 +14,8 @@ The transaction, refund and track bodies are built from the SDK's models, not co
 Label files live on another host (localhost here, S3 in real life): not Shippo's API.
 """
 
+import time
+
 from erp_connectors.testing.contracts.shippo_sdk import ShippoSdkContract
 from erp_connectors.testing.fake_carriers._shared import (
 	PDF_BYTES,
@@ -23,6 +25,7 @@ from erp_connectors.testing.fake_carriers._shared import (
 	fresh,
 	hex_id,
 	load_fixture,
+	zpl_label,
 )
 from erp_connectors.testing.fake_server import FakeService, Response, route
 
@@ -56,6 +59,9 @@ class FakeShippo(FakeService):
 		self.transactions: dict[str, dict] = {}
 		self.tracking_status: dict[str, str] = {}
 		self.refuse_next_purchase: str | None = None  # a carrier's refusal text for the next transaction
+		self.shipments: dict[str, dict] = {}  # shipment id -> its parcel ids and customs declaration
+		self.purchases = 0  # rates bought (a multi-piece purchase is one)
+		self.purchase_delay = 0.0
 
 	@property
 	def files_url(self) -> str:
@@ -91,9 +97,12 @@ class FakeShippo(FakeService):
 			errors["parcels"] = ["This field is required."]
 		if errors:
 			return Response(400, errors)
+		parcels = [stamped(**parcel, object_state="VALID") for parcel in data["parcels"]]
 		shipment_id = hex_id()
 		rates = []
 		for sample in fresh(self.sample_rates):
+			if len(self.shipments):
+				sample["object_id"] = hex_id()
 			sample.update(shipment=shipment_id, object_created=STAMP, object_owner=OWNER)
 			self.rates[sample["object_id"]] = sample
 			rates.append(sample)
@@ -102,7 +111,7 @@ class FakeShippo(FakeService):
 			status="SUCCESS",
 			address_from=stamped(**data["address_from"]),
 			address_to=stamped(**data["address_to"]),
-			parcels=[stamped(**parcel, object_state="VALID") for parcel in data["parcels"]],
+			parcels=parcels,
 			carrier_accounts=[],
 			rates=rates,
 			messages=[],
@@ -110,6 +119,11 @@ class FakeShippo(FakeService):
 			extra=data.get("extra") or {},
 			test=True,
 		)
+		self.shipments[shipment_id] = {
+			"parcels": [parcel["object_id"] for parcel in parcels],
+			"customs": data.get("customs_declaration"),
+			"international": data["address_from"].get("country") != data["address_to"].get("country"),
+		}
 		return Response(201, body)
 
 	@route("POST", r"/transactions/?")
@@ -118,6 +132,25 @@ class FakeShippo(FakeService):
 		rate = self.rates.get(data.get("rate"))
 		if rate is None:
 			return Response(400, {"rate": [f'Invalid pk "{data.get("rate")}" - object does not exist.']})
+		if self.purchase_delay:
+			time.sleep(self.purchase_delay)
+		shipment = self.shipments.get(rate["shipment"], {"parcels": [None], "customs": None})
+		refusal = self.refuse_next_purchase
+		if shipment.get("international") and not shipment.get("customs"):
+			refusal = "A customs declaration is required for international shipments."
+		if refusal:
+			self.refuse_next_purchase = None
+			transaction = self._transaction(rate, data)
+			transaction.update(
+				status="ERROR", messages=[{"source": rate["provider"], "code": "", "text": refusal}]
+			)
+			return Response(201, transaction)
+		# A multi-piece shipment: one transaction (label, tracking number) per parcel, the first answered.
+		made = [self._transaction(rate, data, parcel, shipment) for parcel in shipment["parcels"]]
+		self.purchases += 1
+		return Response(201, made[0])
+
+	def _transaction(self, rate, data, parcel=None, shipment=None) -> dict:
 		object_id = hex_id()
 		transaction = stamped(
 			object_id=object_id,
@@ -127,23 +160,31 @@ class FakeShippo(FakeService):
 			test=True,
 			messages=[],
 		)
-		if self.refuse_next_purchase:
-			message, self.refuse_next_purchase = self.refuse_next_purchase, None
-			transaction.update(
-				status="ERROR", messages=[{"source": rate["provider"], "code": "", "text": message}]
-			)
-			return Response(201, transaction)
+		if shipment is None:
+			return transaction
 		tracking = digits(22)
+		extension = "zpl" if data.get("label_file_type") == "ZPLII" else "pdf"
 		transaction.update(
 			status="SUCCESS",
 			tracking_number=tracking,
 			tracking_status="UNKNOWN",
 			tracking_url_provider=f"https://tools.usps.com/go/TrackConfirmAction_input?origTrackNum={tracking}",
-			label_url=f"{self.files_url}/files/{object_id}.pdf",
+			label_url=f"{self.files_url}/files/{object_id}.{extension}",
+			label_file_type=data.get("label_file_type") or "PDF",
 		)
+		if parcel:
+			transaction["parcel"] = parcel
+		if shipment.get("customs"):
+			transaction["commercial_invoice_url"] = f"{self.files_url}/files/invoice-{object_id}.pdf"
 		self.transactions[object_id] = transaction
 		self.tracking_status[tracking] = "PRE_TRANSIT"
-		return Response(201, transaction)
+		return transaction
+
+	@route("GET", r"/transactions/?")
+	def list_transactions(self, request):
+		rate = request.query.get("rate")
+		found = [t for t in self.transactions.values() if rate is None or t["rate"] == rate]
+		return Response(200, {"next": None, "previous": None, "results": found})
 
 	@route("POST", r"/refunds/?")
 	def create_refund(self, request):
@@ -162,8 +203,12 @@ class FakeShippo(FakeService):
 			status = self.tracking_status.get(number, "UNKNOWN")
 		return Response(200, self.track_object(carrier, number, status))
 
-	@route("GET", r"/files/(?P<name>[\w.]+)")
+	@route("GET", r"/files/(?P<name>[\w.-]+)")
 	def label_file(self, request):
+		if request.params["name"].endswith(".zpl"):
+			return Response(
+				200, zpl_label(request.params["name"]), headers={"Content-Type": "application/zpl"}
+			)
 		return Response(200, PDF_BYTES, headers={"Content-Type": "application/pdf"})
 
 	@staticmethod

@@ -1,7 +1,5 @@
 """DHL Parcel DE from the Carrier Account form: flat rates (DHL has no rate API) and a label from the fake."""
 
-import json
-
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
@@ -75,7 +73,7 @@ class TestDhlAccount(FrappeTestCase):
 			self.assertEqual(quote["errors"], [])
 			# 2.5 kg is over Warenpost's 1 kg: only DHL Paket is offered
 			self.assertEqual([(r["service"], r["amount"]) for r in quote["rates"]], [("DHL Paket", "5.49")])
-			result = shipment_actions.buy_label(name, json.dumps(quote["rates"][0]))
+			result = shipment_actions.buy_label(name, quote["rates"][0]["quote"])
 			self.assertTrue(result["created"])
 			self.assertTrue(frappe.db.get_value("Shipment", name, "awb_number"))
 			self.assertEqual(frappe.db.count("File", {"attached_to_name": name, "is_private": 1}), 1)

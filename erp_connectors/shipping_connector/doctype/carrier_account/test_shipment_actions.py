@@ -12,6 +12,7 @@ from erp_connectors.shipping_connector import shipment_actions
 from erp_connectors.shipping_connector.bench_fixtures import (
 	OnlyTheseAccounts,
 	address,
+	buy,
 	carrier_account,
 	delete_shipment,
 	make_shipment,
@@ -63,15 +64,20 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 		amounts = [float(rate["amount"]) for rate in quote["rates"]]
 		self.assertEqual(amounts, sorted(amounts))
 		self.assertTrue(any(rate["transit_days"] is not None for rate in quote["rates"]))
+		# The browser sees a quote's name and what to show; the carrier's ids stay on the server.
+		shown = set().union(*(rate.keys() for rate in quote["rates"]))
+		self.assertNotIn("rate_id", shown)
+		self.assertNotIn("provider_shipment_id", shown)
+		stored = frappe.get_doc("Carrier Quote", quote["rates"][0]["quote"])
+		self.assertEqual((stored.shipment, stored.company), (self.shipment, "Test Company"))
+		self.assertIn("rate_id", json.loads(stored.rate))
 
 	def test_buy_label_attaches_private_file_and_sets_tracking_once(self):
 		quote = shipment_actions.get_rates(self.shipment)
 		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
 		purchases_before = self.easypost.purchases
-		first = shipment_actions.buy_label(self.shipment, json.dumps(rate))
-		second = shipment_actions.buy_label(
-			self.shipment, json.dumps(rate)
-		)  # a double click or a retried job
+		first = shipment_actions.buy_label(self.shipment, rate["quote"])
+		second = shipment_actions.buy_label(self.shipment, rate["quote"])  # a double click or a retried job
 		self.assertTrue(first["created"])
 		self.assertFalse(second["created"])
 		self.assertEqual(self.easypost.purchases, purchases_before + 1)
@@ -89,9 +95,7 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 		self.assertGreater(files[0].file_size, 0)
 
 	def test_rates_buy_then_signed_webhook_moves_it_to_delivered(self):
-		quote = shipment_actions.get_rates(self.shipment)
-		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
-		awb = shipment_actions.buy_label(self.shipment, json.dumps(rate))["values"]["awb_number"]
+		awb = buy(self.shipment, EASYPOST)["values"]["awb_number"]
 		delivery = self.easypost.webhook_delivery(
 			"whsec_x", status="delivered", tracking_code=awb, account=EASYPOST
 		)
@@ -113,25 +117,22 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 		quote = shipment_actions.get_rates(self.shipment)
 		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
 		purchases_before = self.easypost.purchases
-		first = shipment_actions.buy_label(self.shipment, json.dumps(rate))["values"]["awb_number"]
+		first = shipment_actions.buy_label(self.shipment, rate["quote"])["values"]["awb_number"]
 		shipment_actions.void_label(self.shipment)
 		self.assertEqual(frappe.db.get_value("Shipment", self.shipment, "awb_number"), "")
-		# a stale rate from before the void must not hand the voided label back as new
-		with self.assertRaises(frappe.ValidationError):
-			shipment_actions.buy_label(self.shipment, json.dumps(rate))
-		fresh = shipment_actions.get_rates(self.shipment)
-		rate = next(r for r in fresh["rates"] if r["account"] == EASYPOST)
-		second = shipment_actions.buy_label(self.shipment, json.dumps(rate))
+		# the quote bought before the void is spent: it is quoted again, never the voided label handed back
+		again = shipment_actions.buy_label(self.shipment, rate["quote"])
+		self.assertFalse(again["created"])
+		self.assertTrue(again["requoted"]["rates"])
+		self.assertEqual(self.easypost.purchases, purchases_before + 1)
+		rate = next(r for r in again["requoted"]["rates"] if r["account"] == EASYPOST)
+		second = shipment_actions.buy_label(self.shipment, rate["quote"])
 		self.assertTrue(second["created"])
 		self.assertTrue(first)
 		self.assertEqual(
 			self.easypost.purchases, purchases_before + 2
 		)  # voiding freed the slot for a new label
-		back = shipment_actions.get_rates(self.shipment, is_return=1)
-		back_rate = next(r for r in back["rates"] if r["account"] == EASYPOST)
-		self.assertTrue(
-			shipment_actions.buy_label(self.shipment, json.dumps(back_rate), is_return=1)["created"]
-		)
+		self.assertTrue(buy(self.shipment, EASYPOST, is_return=1)["created"])
 		# the outbound label stays on the Shipment; the return label is attached beside it
 		self.assertEqual(
 			frappe.db.get_value("Shipment", self.shipment, "awb_number"), second["values"]["awb_number"]
@@ -144,14 +145,16 @@ class TestShipmentRatesAndLabels(FrappeTestCase):
 		)
 
 	def test_hourly_poll_refreshes_a_silent_label(self):
-		quote = shipment_actions.get_rates(self.shipment)
-		rate = next(r for r in quote["rates"] if r["account"] == EASYPOST)
-		shipment_actions.buy_label(self.shipment, json.dumps(rate))
+		buy(self.shipment, EASYPOST)
 		awb = frappe.db.get_value("Shipment", self.shipment, "awb_number")
 		# A day without news: the poll asks the carrier (the fake reports this test code delivered).
 		frappe.db.sql(
 			"update `tabShipment` set awb_number='EZ4000000004', modified=%s where name=%s",
 			(add_days(nowdate(), -2), self.shipment),
+		)
+		frappe.db.sql(
+			"update `tabShipment Parcel` set carrier_tracking_number='EZ4000000004' where parent=%s",
+			self.shipment,
 		)
 		frappe.db.set_value(
 			"Connector Link", {"remote_id": awb, "reference_name": self.shipment}, "remote_id", "EZ4000000004"

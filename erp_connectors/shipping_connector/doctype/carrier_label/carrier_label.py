@@ -1,0 +1,7 @@
+# Copyright (c) 2026, erp_connectors team
+
+from frappe.model.document import Document
+
+
+class CarrierLabel(Document):
+	pass
