@@ -104,6 +104,12 @@ class FrappeGateway:
 	def find(self, doctype: str, filters: dict) -> str | None:
 		return frappe.db.get_value(doctype, filters)
 
+	def existing(self, doctype: str, names) -> set[str]:
+		names = list(names)
+		if not names:
+			return set()
+		return set(frappe.get_all(doctype, filters={"name": ("in", names)}, pluck="name"))
+
 	def get(self, doctype: str, name: str) -> dict:
 		return frappe.get_doc(doctype, name).as_dict(convert_dates_to_str=True)
 

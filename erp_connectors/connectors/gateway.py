@@ -47,6 +47,11 @@ class ERPGateway(Protocol):
 
 	def find(self, doctype: str, filters: dict) -> str | None: ...
 
+	def existing(self, doctype: str, names) -> set[str]:
+		"""The names of `doctype` documents matching `names`, compared as the database does (case
+		aside): many in one look-up."""
+		...
+
 	def get(self, doctype: str, name: str) -> dict: ...
 
 	def insert(self, doc: dict, submit: bool = False) -> str: ...
@@ -128,6 +133,10 @@ class InMemoryGateway:
 			if all(doc.get(key) == value for key, value in filters.items()):
 				return name
 		return None
+
+	def existing(self, doctype, names):
+		wanted = {str(name).lower() for name in names}
+		return {name for name in self.docs.get(doctype, {}) if name.lower() in wanted}
 
 	def get(self, doctype, name):
 		return copy.deepcopy(self.docs[doctype][name])

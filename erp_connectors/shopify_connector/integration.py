@@ -81,13 +81,15 @@ def payment_settings(store) -> dict:
 def build_context(store_name: str) -> SyncContext:
 	from erp_connectors.shopify_connector import privacy_sync
 
-	store = frappe.get_doc("Shopify Store", store_name)
+	# Every event reads the store's settings: from Frappe's document cache (cleared when the store is
+	# saved), not six queries. The client, which keeps connection state, reads the store afresh.
+	store = frappe.get_cached_doc("Shopify Store", store_name)
 	return SyncContext(
 		account=AccountRef("Shopify Store", store.name),
 		settings=store_settings(store),
 		gateway=FrappeGateway(),
 		extra={
-			"shopify": lambda: client_for(store),
+			"shopify": lambda: client_for(frappe.get_doc("Shopify Store", store_name)),
 			"request_erasure": lambda email, note: privacy_sync.request_erasure(store.name, email, note),
 			"forget_store": lambda: privacy_sync.forget_store(store.name),
 		},

@@ -41,13 +41,19 @@ def upsert_customer(ctx: SyncContext, order: dict) -> str:
 
 def item_codes(ctx: SyncContext, order: dict) -> dict[str, str]:
 	"""Line id -> Item: the variant's link first, then an Item whose code is the SKU."""
+	lines = order.get("line_items") or []
+	variants = [str(line["variant_id"]) for line in lines if line.get("variant_id")]
+	linked = ctx.gateway.find_links(ctx.account, "variant", variants) if variants else {}
+	items = ctx.gateway.existing("Item", {line["sku"] for line in lines if line.get("sku")})
+	by_lower = {code.lower(): code for code in items}  # an Item code matches its SKU as MariaDB compares
 	found = {}
-	for line in order.get("line_items") or []:
-		linked = line.get("variant_id") and ctx.gateway.find_link(ctx.account, "variant", line["variant_id"])
-		if linked:
-			found[str(line["id"])] = linked[1]
-		elif line.get("sku") and ctx.gateway.find("Item", {"item_code": line["sku"]}):
-			found[str(line["id"])] = line["sku"]
+	for line in lines:
+		bound = linked.get(str(line.get("variant_id")))
+		code = by_lower.get(str(line.get("sku") or "").lower())
+		if bound:
+			found[str(line["id"])] = bound[1]
+		elif code:
+			found[str(line["id"])] = code
 	return found
 
 
