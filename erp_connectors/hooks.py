@@ -50,6 +50,12 @@ connector_sources = {
 	"Stripe": "erp_connectors.stripe_connector.integration.BINDING",
 }
 
+# Fixes a held event's form offers (connectors.remedies): remedy kind -> its Frappe half.
+connector_remedies = {
+	"shopify_item": "erp_connectors.shopify_connector.remedy_actions.ITEM",
+	"shopify_tax_account": "erp_connectors.shopify_connector.remedy_actions.TAX",
+}
+
 scheduler_events = {
 	"cron": {
 		# Due retries, events whose enqueue was lost, and workers that died mid-event.
