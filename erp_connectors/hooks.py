@@ -18,8 +18,9 @@ doctype_js = {
 after_migrate = [
 	"erp_connectors.stripe_connector.payment_gateway.ensure_all",
 	"erp_connectors.api.setup.ensure_role",
+	"erp_connectors.connectors.desk_blocks.ensure",
 ]
-after_install = "erp_connectors.api.setup.ensure_role"
+after_install = ["erp_connectors.api.setup.ensure_role", "erp_connectors.connectors.desk_blocks.ensure"]
 # The bench suite's companies and settings, on any site straight after install-app.
 before_tests = "erp_connectors.connectors.bench_fixtures.before_tests"
 
@@ -33,6 +34,7 @@ after_request = [
 ]
 
 STOCK_CHANGED = "erp_connectors.shopify_connector.stock_sync.on_stock_change"
+ONBOARDING_CHECK = "erp_connectors.connectors.onboarding.on_account_change"
 doc_events = {
 	"Delivery Note": {
 		"on_submit": "erp_connectors.shopify_connector.fulfillment_push.on_delivery_note_submit",
@@ -40,6 +42,16 @@ doc_events = {
 	# Stock moved, or an order reserved or released stock: push what Shopify can sell.
 	"Stock Ledger Entry": {"on_submit": STOCK_CHANGED, "on_cancel": STOCK_CHANGED},
 	"Sales Order": {"on_submit": STOCK_CHANGED, "on_cancel": STOCK_CHANGED},
+	# The setup steps on the Connectors workspace check the accounts as they are saved or deleted.
+	**{
+		doctype: {"on_update": ONBOARDING_CHECK, "after_delete": ONBOARDING_CHECK}
+		for doctype in ("Shopify Store", "Stripe Account", "Carrier Account")
+	},
+}
+
+# The Connectors workspace's setup steps are done when their checks pass, not when merely visited.
+override_whitelisted_methods = {
+	"frappe.desk.desktop.update_onboarding_step": "erp_connectors.connectors.onboarding.update_onboarding_step",
 }
 
 # Each inbound source: its name (Connector Event "source") -> the Frappe-side binding
