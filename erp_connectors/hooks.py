@@ -19,6 +19,8 @@ after_migrate = [
 	"erp_connectors.stripe_connector.payment_gateway.ensure_all",
 	"erp_connectors.api.setup.ensure_role",
 	"erp_connectors.connectors.desk_blocks.ensure",
+	# Steps synced from their files start open again: their checks say which are done.
+	"erp_connectors.connectors.onboarding.refresh",
 ]
 after_install = ["erp_connectors.api.setup.ensure_role", "erp_connectors.connectors.desk_blocks.ensure"]
 # The bench suite's companies and settings, on any site straight after install-app.

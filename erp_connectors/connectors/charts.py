@@ -54,7 +54,10 @@ def processing_lag(rows, today: date, span: int = DAYS) -> dict:
 
 	return {
 		"labels": [_label(day) for day in window],
-		"datasets": [{"name": "p50", "values": values(0)}, {"name": "p95", "values": values(1)}],
+		"datasets": [
+			{"name": "p50 (seconds)", "values": values(0)},
+			{"name": "p95 (seconds)", "values": values(1)},
+		],
 		"type": "line",
 	}
 

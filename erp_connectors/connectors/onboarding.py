@@ -199,7 +199,12 @@ def update_onboarding_step(name, field, value):
 		frappe.has_permission("Onboarding Step", "write", name, throw=True)
 		done, missing = check(name)
 		if not done:
-			frappe.throw(frappe.utils.escape_html(missing), title=_("{0}: not done yet").format(_(name)))
+			frappe.msgprint(
+				frappe.utils.escape_html(missing),
+				title=_("{0}: not done yet").format(_(name)),
+				indicator="orange",
+				raise_exception=frappe.ValidationError,
+			)
 		frappe.db.set_value("Onboarding Step", name, "is_complete", 1)
 		return
 	from frappe.desk.desktop import update_onboarding_step as frappe_update

@@ -41,15 +41,9 @@ def columns() -> list[dict]:
 			"label": _("Account"),
 			"fieldtype": "Dynamic Link",
 			"options": "account_doctype",
-			"width": 200,
+			"width": 210,
 		},
-		{
-			"fieldname": "company",
-			"label": _("Company"),
-			"fieldtype": "Link",
-			"options": "Company",
-			"width": 130,
-		},
+		{"fieldname": "reasons", "label": _("Why"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "last_webhook", "label": _("Last Webhook"), "fieldtype": "Datetime", "width": 155},
 		{
 			"fieldname": "last_ok_call",
@@ -63,7 +57,13 @@ def columns() -> list[dict]:
 		{"fieldname": "connection", "label": _("Connection"), "fieldtype": "Data", "width": 260},
 		{"fieldname": "last_error", "label": _("Last Error"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "last_error_at", "label": _("Last Error At"), "fieldtype": "Datetime", "width": 155},
-		{"fieldname": "reasons", "label": _("Why"), "fieldtype": "Data", "width": 320},
+		{
+			"fieldname": "company",
+			"label": _("Company"),
+			"fieldtype": "Link",
+			"options": "Company",
+			"width": 130,
+		},
 		{"fieldname": "health_level", "label": _("Level"), "fieldtype": "Data", "hidden": 1},
 	]
 
