@@ -38,7 +38,7 @@ def _every(doctype: str, passes, what: str) -> tuple[bool, str]:
 		return False, _("Create and enable a {0} first.").format(_(doctype))
 	failing = [doc.name for doc in accounts if not passes(doc)]
 	if failing:
-		return False, _("{0}: {1}").format(", ".join(failing), what)
+		return False, _("{0}: {1}").format(", ".join(failing), _(what))
 	return True, ""
 
 
@@ -113,42 +113,42 @@ STEPS = {
 	"Connect a Shopify Store": (
 		SHOPIFY,
 		shopify_connected,
-		_("not connected: connect it (or enter its token)"),
+		"not connected: press Test Connection (a Dev Dashboard app), Connect to Shopify, or enter the legacy token",
 	),
 	"Map Shopify Company and Warehouse": (
 		SHOPIFY,
 		shopify_books,
-		_("set its company, a warehouse of that company, the price list and the customer group"),
+		"set its company, a warehouse of that company, the price list and the customer group",
 	),
-	"Map Shopify Locations": (SHOPIFY, shopify_locations, _("press Fetch Locations and pick a warehouse")),
+	"Map Shopify Locations": (SHOPIFY, shopify_locations, "press Fetch Locations and pick a warehouse"),
 	"Map Shopify Tax Titles": (
 		SHOPIFY,
 		shopify_tax_titles,
-		_("press Fetch Tax Titles and pick an account for each title"),
+		"press Fetch Tax Titles and pick an account for each title",
 	),
 	"Register Shopify Webhooks": (
 		SHOPIFY,
 		lambda doc: bool(doc.webhooks_registered_at),
-		_("press Register Webhooks"),
+		"press Register Webhooks",
 	),
 	"Test the Shopify Connection": (
 		SHOPIFY,
 		lambda doc: bool(doc.connection_tested_at),
-		_("press Test Connection until every flow has its scopes"),
+		"press Test Connection until every flow has its scopes",
 	),
-	"Enter Stripe Keys": (STRIPE, stripe_keys, _("enter the secret key")),
-	"Map Stripe Accounts": (STRIPE, stripe_books, _("set the company, clearing and fee accounts")),
-	"Register the Stripe Webhook Endpoint": (STRIPE, stripe_webhook, _("press Register Webhook Endpoint")),
+	"Enter Stripe Keys": (STRIPE, stripe_keys, "enter the secret key"),
+	"Map Stripe Accounts": (STRIPE, stripe_books, "set the company, clearing and fee accounts"),
+	"Register the Stripe Webhook Endpoint": (STRIPE, stripe_webhook, "press Register Webhook Endpoint"),
 	"Add a Carrier Account": (
 		CARRIERS,
 		carrier_credentials,
-		_("choose the provider and enter its credentials"),
+		"choose the provider and enter its credentials",
 	),
-	"Set the Carrier Pickup Address": (CARRIERS, carrier_pickup, _("choose the pickup address")),
+	"Set the Carrier Pickup Address": (CARRIERS, carrier_pickup, "choose the pickup address"),
 	"Get Carrier Rates on a Sample": (
 		CARRIERS,
 		carrier_rates,
-		_("press Get Rates on a sample Shipment (DHL Parcel DE: fill its Flat Rates)"),
+		"press Get Rates on a sample Shipment (DHL Parcel DE: fill its Flat Rates)",
 	),
 }
 # Proven by a call made once, not by a setting: once done, it stays done.
