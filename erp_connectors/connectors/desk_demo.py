@@ -1,9 +1,9 @@
 """Records for the Desk walkthroughs in headless Chromium (tools/desk_workspace.mjs, tools/desk_remedy.mjs,
 tools/shopify_onboarding.mjs); never used in production paths. Run with `bench --site SITE execute`.
 
-- `seed`: 30 days of events and calls for a few accounts (a healthy store, a store Shopify will no
-  longer renew, a Stripe account and a carrier), so the workspace's charts and Account Health have
-  something to show; `clear` removes them.
+- `seed`: 30 days of events and calls for accounts of its own (a healthy store, a store Shopify will
+  no longer renew, a Stripe account and a carrier), so the workspace's charts and Account Health have
+  something to show; `clear` removes them and the held order, leaving the site to the bench suite.
 - `held_order`: a real Shopify order held for two SKUs with no Item, through the intake and a worker.
 - `onboarding`: only the store the walkthrough creates is enabled, and its steps start open.
 """
@@ -77,24 +77,68 @@ def _stores():
 	frappe.db.set_value("Shopify Store", RECONNECT, "connection_status", "Reconnect Needed")
 
 
+DEMO_STRIPE, DEMO_CARRIER = "Demo Stripe", "Demo EasyPost"
+
+
+def _other_accounts():
+	"""A Stripe account and a carrier account of the demo's own (the bench suite's stay untouched)."""
+	if not frappe.db.exists("Stripe Account", DEMO_STRIPE):
+		frappe.get_doc(
+			{
+				"doctype": "Stripe Account",
+				"account_name": DEMO_STRIPE,
+				"mode": "Test",
+				"company": "Test Company",
+			}
+		).insert(ignore_permissions=True, ignore_mandatory=True)
+	if not frappe.db.exists("Carrier Account", DEMO_CARRIER):
+		frappe.get_doc(
+			{
+				"doctype": "Carrier Account",
+				"account_name": DEMO_CARRIER,
+				"provider": "EasyPost",
+				"test_mode": 1,
+				"company": "Test Company",
+			}
+		).insert(ignore_permissions=True, ignore_mandatory=True)
+
+
 def clear():
+	"""Everything seed and held_order made, so the bench suite finds the site as it left it."""
 	frappe.db.delete("Connector Event", {"remote_event_id": ("like", f"{MARK}%")})
 	frappe.db.delete("Connector Call Log", {"request": DEMO_REQUEST})
-	for name in (HEALTHY, RECONNECT):
-		if frappe.db.exists("Shopify Store", name):
-			frappe.delete_doc("Shopify Store", name, force=True, ignore_permissions=True)
+	for doctype, name in (
+		("Shopify Store", HEALTHY),
+		("Shopify Store", RECONNECT),
+		("Stripe Account", DEMO_STRIPE),
+		("Carrier Account", DEMO_CARRIER),
+	):
+		if frappe.db.exists(doctype, name):
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	clear_held_order()
 	frappe.db.commit()
+
+
+def clear_held_order():
+	cleanup([HELD_ORDER_ID])
+	for code in (LAMP, RUG):
+		frappe.db.delete("Connector Link", {"reference_doctype": "Item", "reference_name": code})
+		if frappe.db.exists("Item", code):
+			frappe.delete_doc("Item", code, force=True, ignore_permissions=True)
+	frappe.db.delete("Connector Link", {"reference_doctype": "Item", "reference_name": EXISTING})
 
 
 def seed(days: int = 30, seed_value: int = 15):
 	clear()
 	_stores()
+	_other_accounts()
 	rng = random.Random(seed_value)
-	stripe = frappe.get_all("Stripe Account", {"enabled": 1}, pluck="name", limit=1)
-	carrier = frappe.get_all("Carrier Account", {"enabled": 1, "provider": "EasyPost"}, pluck="name", limit=1)
-	accounts = [("Shopify", "Shopify Store", HEALTHY, 30), ("Shopify", "Shopify Store", RECONNECT, 12)]
-	accounts += [("Stripe", "Stripe Account", name, 10) for name in stripe]
-	accounts += [("Carrier", "Carrier Account", name, 6) for name in carrier]
+	accounts = [
+		("Shopify", "Shopify Store", HEALTHY, 30),
+		("Shopify", "Shopify Store", RECONNECT, 12),
+		("Stripe", "Stripe Account", DEMO_STRIPE, 10),
+		("Carrier", "Carrier Account", DEMO_CARRIER, 6),
+	]
 	today = datetime.combine(now_datetime().date(), datetime.min.time())
 	events, calls, n = [], [], 0
 	for offset in range(days - 1, -1, -1):
@@ -210,11 +254,7 @@ def held_order() -> str:
 	"""A Shopify orders/create for two SKUs with no Item, stored as its webhook is and run by a worker:
 	held, with a Create Item and a Link to existing Item for each SKU."""
 	ensure_store()
-	cleanup([HELD_ORDER_ID])
-	frappe.db.delete("Connector Link", {"account": SHOP, "remote_type": ("in", ["variant", "listed_item"])})
-	for code in (LAMP, RUG):
-		if frappe.db.exists("Item", code):
-			frappe.delete_doc("Item", code, force=True, ignore_permissions=True)
+	clear_held_order()
 	ensure_items([EXISTING])
 	frappe.db.set_value("Item", EXISTING, "item_name", "Floor Rug (woven, 2x3 m)")
 	order = sample_order(HELD_ORDER_ID)
