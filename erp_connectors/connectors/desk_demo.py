@@ -121,6 +121,12 @@ def clear():
 
 def clear_held_order():
 	cleanup([HELD_ORDER_ID])
+	# Its Sales Order, even when another cleanup removed the order's link first.
+	for name in frappe.get_all("Sales Order", {"po_no": sample_order(HELD_ORDER_ID)["name"]}, pluck="name"):
+		order = frappe.get_doc("Sales Order", name)
+		if order.docstatus == 1:
+			order.cancel()
+		frappe.delete_doc("Sales Order", name, force=True, ignore_permissions=True)
 	for code in (LAMP, RUG):
 		frappe.db.delete("Connector Link", {"reference_doctype": "Item", "reference_name": code})
 		if frappe.db.exists("Item", code):
@@ -146,7 +152,7 @@ def seed(days: int = 30, seed_value: int = 15):
 		for source, doctype, account, volume in accounts:
 			for _ in range(rng.randint(volume // 2, volume)):
 				n += 1
-				received = day + timedelta(seconds=rng.randint(0, 86_399 if offset else 3_600 * 8))
+				received = _moment(day, rng, offset)
 				status = rng.choices(["Processed", "Failed", "Held", "Dead"], [96, 1, 2, 1])[0]
 				if offset > 2 and status != "Processed":
 					status = "Processed"  # older problems were fixed; what is open is recent
@@ -159,6 +165,14 @@ def seed(days: int = 30, seed_value: int = 15):
 	frappe.db.bulk_insert("Connector Call Log", fields, [tuple(c[f] for f in fields) for c in calls])
 	frappe.db.commit()
 	return {"events": len(events), "calls": len(calls)}
+
+
+def _moment(day: datetime, rng, offset: int) -> datetime:
+	"""A time of the day; today's are before now."""
+	if offset:
+		return day + timedelta(seconds=rng.randint(0, 86_399))
+	elapsed = max(60, int((now_datetime() - day).total_seconds()) - 60)
+	return day + timedelta(seconds=rng.randint(0, elapsed))
 
 
 def _event(source, doctype, account, received, status, rng, n) -> dict:
@@ -217,7 +231,7 @@ URLS = {
 
 def _call(source, doctype, account, day, rng, offset) -> dict:
 	service = SERVICES[source]
-	when = day + timedelta(seconds=rng.randint(0, 86_399 if offset else 3_600 * 8))
+	when = _moment(day, rng, offset)
 	code = rng.choices([200, 429, 500, 0], [95, 3, 1, 1])[0]
 	if account == RECONNECT and offset < 2:
 		code = 401  # Shopify refuses the lapsed token
