@@ -19,10 +19,14 @@ after_migrate = [
 	"erp_connectors.stripe_connector.payment_gateway.ensure_all",
 	"erp_connectors.api.setup.ensure_role",
 	"erp_connectors.shipping_connector.custom_fields.ensure",
+	"erp_connectors.connectors.desk_blocks.ensure",
+	# Steps synced from their files start open again: their checks say which are done.
+	"erp_connectors.connectors.onboarding.refresh",
 ]
 after_install = [
 	"erp_connectors.api.setup.ensure_role",
 	"erp_connectors.shipping_connector.custom_fields.ensure",
+	"erp_connectors.connectors.desk_blocks.ensure",
 ]
 # The bench suite's companies and settings, on any site straight after install-app.
 before_tests = "erp_connectors.connectors.bench_fixtures.before_tests"
@@ -37,15 +41,19 @@ after_request = [
 ]
 
 STOCK_CHANGED = "erp_connectors.shopify_connector.stock_sync.on_stock_change"
-FORGET_SIGNER = {
-	"on_update": "erp_connectors.connectors.webhook_accounts.forget",
-	"on_trash": "erp_connectors.connectors.webhook_accounts.forget",
+FORGET_SIGNER = "erp_connectors.connectors.webhook_accounts.forget"
+ONBOARDING_CHECK = "erp_connectors.connectors.onboarding.on_account_change"
+# An account saved or deleted: the webhook intake reads its signing secrets afresh, and the setup
+# steps on the Connectors workspace check it again.
+ACCOUNT_EVENTS = {
+	"on_update": [FORGET_SIGNER, ONBOARDING_CHECK],
+	"on_trash": FORGET_SIGNER,
+	"after_delete": ONBOARDING_CHECK,
 }
 doc_events = {
-	# A saved or deleted account's signing secrets are read afresh by the webhook intake.
-	"Shopify Store": FORGET_SIGNER,
-	"Stripe Account": FORGET_SIGNER,
-	"Carrier Account": FORGET_SIGNER,
+	"Shopify Store": ACCOUNT_EVENTS,
+	"Stripe Account": ACCOUNT_EVENTS,
+	"Carrier Account": ACCOUNT_EVENTS,
 	"Delivery Note": {
 		"on_submit": "erp_connectors.shopify_connector.fulfillment_push.on_delivery_note_submit",
 	},
@@ -54,12 +62,23 @@ doc_events = {
 	"Sales Order": {"on_submit": STOCK_CHANGED, "on_cancel": STOCK_CHANGED},
 }
 
+# The Connectors workspace's setup steps are done when their checks pass, not when merely visited.
+override_whitelisted_methods = {
+	"frappe.desk.desktop.update_onboarding_step": "erp_connectors.connectors.onboarding.update_onboarding_step",
+}
+
 # Each inbound source: its name (Connector Event "source") -> the Frappe-side binding
 # (webhook source + how to build a sync context for an account).
 connector_sources = {
 	"Shopify": "erp_connectors.shopify_connector.integration.BINDING",
 	"Carrier": "erp_connectors.shipping_connector.integration.BINDING",
 	"Stripe": "erp_connectors.stripe_connector.integration.BINDING",
+}
+
+# Fixes a held event's form offers (connectors.remedies): remedy kind -> its Frappe half.
+connector_remedies = {
+	"shopify_item": "erp_connectors.shopify_connector.remedy_actions.ITEM",
+	"shopify_tax_account": "erp_connectors.shopify_connector.remedy_actions.TAX",
 }
 
 scheduler_events = {

@@ -45,8 +45,15 @@ class PermanentError(ConnectorError):
 class NeedsAttention(ConnectorError):
 	"""Our own data is incomplete (unknown SKU, missing tax mapping, amount mismatch).
 
-	The event is held with this message until a user fixes the cause and retries.
+	The event is held with this message until a user fixes the cause and retries. `remedies` name
+	the fixes Desk can offer on the event's form (connectors.remedies.Remedy, one per thing to fix);
+	`reason` is a short label the held events are counted by (else one is made from the message).
 	"""
+
+	def __init__(self, message: str, *, remedies=(), reason: str | None = None, **kwargs):
+		super().__init__(message, **kwargs)
+		self.remedies = list(remedies)
+		self.reason = reason
 
 
 class SignatureError(Exception):

@@ -88,6 +88,7 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 			"status": "Queued",
 			"payload": json.dumps(event.payload),
 			"headers": json.dumps(redact(headers), indent=1),
+			"origin": "Webhook" if headers else "Poll",  # polls and backfills store no headers
 		},
 	)
 	doc = frappe.get_doc({"doctype": "Connector Event", **values})
@@ -131,6 +132,7 @@ def queue_event(account, topic: str, event_id: str, payload) -> str | None:
 			"status": "Queued",
 			"payload": json.dumps(payload),
 			"headers": "{}",
+			"origin": "Follow-up",
 		},
 	)
 	doc = frappe.get_doc({"doctype": "Connector Event", **values})

@@ -21,6 +21,7 @@ from erp_connectors.connectors import call_log
 from erp_connectors.connectors.errors import AlreadyDone, NeedsAttention, TransientError
 from erp_connectors.connectors.frappe_gateway import clean_values
 from erp_connectors.connectors.registry import get_binding
+from erp_connectors.connectors.remedies import hold_fields
 from erp_connectors.connectors.retry import decide
 from erp_connectors.connectors.settings import keep_event_payloads_days, retry_policy, run_as_user
 
@@ -175,6 +176,7 @@ def _run_claimed(event_name: str):
 		next_retry_at=None,
 		reference_doctype=reference[0],
 		reference_name=reference[1],
+		**hold_fields(None),
 	)
 	call_log.flush(event_name)
 
@@ -192,7 +194,8 @@ def run_handler(event):
 
 
 def record_failure(event_name: str, attempt: int, error: BaseException):
-	outcome = decide(as_connector_error(error), attempt, retry_policy())
+	classed = as_connector_error(error)
+	outcome = decide(classed, attempt, retry_policy())
 	status = {"retry": "Failed", "held": "Held", "dead": "Dead"}[outcome.state]
 	next_retry = add_to_date(now_datetime(), seconds=outcome.delay) if outcome.delay is not None else None
 	history = frappe.db.get_value("Connector Event", event_name, "error_log") or ""
@@ -206,6 +209,7 @@ def record_failure(event_name: str, attempt: int, error: BaseException):
 		last_error=outcome.message[:1000],
 		next_retry_at=next_retry,
 		error_log=(history + entry)[-20000:],
+		**hold_fields(classed if status == "Held" else None),
 	)
 
 

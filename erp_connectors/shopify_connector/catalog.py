@@ -36,7 +36,12 @@ def link_variants(client: ShopifyGraphQL, gateway: ERPGateway, account: AccountR
 	result = LinkResult()
 	for variant in variants(client):
 		variant_id = legacy_id(variant)
-		if gateway.find_link(account, "variant", variant_id):
+		linked = gateway.find_link(account, "variant", variant_id)
+		if linked:
+			# A variant linked from a held order's form knew no inventory item: it is bound here.
+			inventory_item = variant["inventoryItem"]["id"]
+			if not gateway.find_link(account, "inventory_item", inventory_item):
+				gateway.add_link(account, "inventory_item", inventory_item, "Item", linked[1])
 			result.already += 1
 			continue
 		sku = (variant.get("sku") or "").strip()

@@ -17,6 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from erp_connectors.connectors.errors import NeedsAttention
+from erp_connectors.shopify_connector import remedies
 from erp_connectors.shopify_connector.money import allocated_discount, shop_amount, split_evenly, unit
 
 # Marks a tax row of an order whose Shopify prices include tax (the item rates here are net of it):
@@ -94,7 +95,7 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 	date = order_date(order, settings)
 	warehouse = settings["default_warehouse"]
 	tax_by_title: OrderedDict[str, Decimal] = OrderedDict()
-	items, missing = [], []
+	items, missing, missing_lines = [], [], []
 	tip, tip_line_ids = tips(order)
 
 	for line in order.get("line_items") or []:
@@ -114,6 +115,7 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 			missing.append(
 				f"'{line.get('title')}' (SKU '{line.get('sku') or ''}', variant {line.get('variant_id')})"
 			)
+			missing_lines.append(line)
 			continue
 		line_tax = add_taxes(tax_by_title, line.get("tax_lines"))
 		net = shop_amount(line, "price") * qty - allocated_discount(line) - (line_tax if included else 0)
@@ -128,9 +130,16 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 				}
 			)
 	if missing:
-		raise NeedsAttention(
+		# Every fix the order needs at once: the tax titles too, so one round of fixes is enough.
+		unmapped = unmapped_tax_titles(order, settings, tip_line_ids)
+		message = (
 			f"Shopify order {order.get('name')} has lines with no Item in ERPNext: {', '.join(missing)}. "
 			"Create the Items (item code = SKU) or link them to the Shopify variants, then retry this event."
+		)
+		raise NeedsAttention(
+			message + (f" {unmapped_taxes_message(order, unmapped)}" if unmapped else ""),
+			remedies=[remedies.missing_item(line) for line in missing_lines]
+			+ [remedies.unmapped_tax(title) for title in unmapped],
 		)
 
 	charges = []
@@ -160,6 +169,14 @@ def sales_order(order: dict, settings: dict, customer: str, item_for_line: dict[
 		# Some payloads carry taxes only at order level.
 		tax_by_title = OrderedDict()
 		add_taxes(tax_by_title, order.get("tax_lines"))
+	unmapped = [
+		title for title, amount in tax_by_title.items() if amount and not _account_for(title, settings)
+	]
+	if unmapped:
+		raise NeedsAttention(
+			unmapped_taxes_message(order, unmapped),
+			remedies=[remedies.unmapped_tax(title) for title in unmapped],
+		)
 	taxes = [
 		charge(tax_account(title, settings, order), title + (INCLUDED_IN_PRICES if included else ""), amount)
 		for title, amount in tax_by_title.items()
@@ -246,13 +263,39 @@ def add_taxes(tax_by_title: dict, tax_lines) -> Decimal:
 
 
 def tax_account(title: str, settings: dict, order: dict) -> str:
-	account = (settings.get("tax_accounts") or {}).get(title)
+	account = _account_for(title, settings)
 	if not account:
-		raise NeedsAttention(
-			f"Shopify order {order.get('name')} has tax '{title}' with no account. "
-			f"Add '{title}' under Shopify Store > Tax Title to Account, then retry this event."
-		)
+		raise NeedsAttention(unmapped_taxes_message(order, [title]), remedies=[remedies.unmapped_tax(title)])
 	return account
+
+
+def _account_for(title: str, settings: dict) -> str | None:
+	return (settings.get("tax_accounts") or {}).get(title)
+
+
+def unmapped_tax_titles(order: dict, settings: dict, skipped_line_ids=()) -> list[str]:
+	"""Tax titles with an amount anywhere in the order (lines, shipping, order level) and no account."""
+	found: OrderedDict[str, Decimal] = OrderedDict()
+	for line in order.get("line_items") or []:
+		if str(line.get("id")) not in skipped_line_ids:
+			add_taxes(found, line.get("tax_lines"))
+	for shipping in order.get("shipping_lines") or []:
+		add_taxes(found, shipping.get("tax_lines"))
+	add_taxes(found, order.get("tax_lines"))
+	return [title for title, amount in found.items() if amount and not _account_for(title, settings)]
+
+
+def unmapped_taxes_message(order: dict, titles: list[str]) -> str:
+	if len(titles) == 1:
+		return (
+			f"Shopify order {order.get('name')} has tax '{titles[0]}' with no account. "
+			f"Add '{titles[0]}' under Shopify Store > Tax Title to Account, then retry this event."
+		)
+	quoted = ", ".join(f"'{title}'" for title in titles)
+	return (
+		f"Shopify order {order.get('name')} has taxes {quoted} with no account. "
+		"Add them under Shopify Store > Tax Title to Account, then retry this event."
+	)
 
 
 def charge(account: str, description: str, amount: Decimal) -> dict:

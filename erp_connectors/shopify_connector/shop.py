@@ -1,8 +1,9 @@
-"""The shop behind an access token, and the webhook subscriptions that point it at us. Pure,
-apart from the client it is given; the Shopify Store buttons (store_actions) call these."""
+"""The shop behind an access token, the webhook subscriptions that point it at us, and what setting
+up a store reads from the shop (its locations, the tax titles its recent orders carry). Pure, apart
+from the client it is given; the Shopify Store buttons (store_actions) call these."""
 
 from erp_connectors.connectors.errors import PermanentError
-from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, user_errors
+from erp_connectors.shopify_connector.graphql_client import ShopifyGraphQL, legacy_id, nodes, user_errors
 
 SHOP = "query Shop { shop { name myshopifyDomain currencyCode plan { publicDisplayName } } }"
 
@@ -47,3 +48,65 @@ def subscribe(client: ShopifyGraphQL, topics, uri: str) -> dict:
 				raise
 			existing.append(enum)  # registering twice is harmless
 	return {"url": uri, "created": created, "existing": existing}
+
+
+LOCATIONS = """
+query Locations($first: Int!, $after: String) {
+  locations(first: $first, after: $after, includeInactive: false) {
+    nodes { id legacyResourceId name isActive fulfillsOnlineOrders address { city countryCode } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# Order.taxLines holds every tax of the order's lines (one per title and rate); shipping's are apart.
+RECENT_TAX_TITLES = """
+query RecentTaxTitles($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT, reverse: true) {
+    nodes {
+      taxLines { title }
+      shippingLines(first: 5) { nodes { taxLines { title } } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+ORDERS_PAGE = 50
+# Per order: its tax lines and up to 5 shipping lines with theirs, as Shopify counts them.
+ORDERS_PAGE_COST = 2 + ORDERS_PAGE * 8
+
+
+def locations(client: ShopifyGraphQL) -> list[dict]:
+	"""The shop's active locations, as the store's Locations table keeps them (numeric ids)."""
+	return [
+		{
+			"shopify_location_id": legacy_id(node),
+			"location_name": node["name"],
+			"city": (node.get("address") or {}).get("city"),
+			"country": (node.get("address") or {}).get("countryCode"),
+			"fulfills_online_orders": bool(node.get("fulfillsOnlineOrders")),
+		}
+		for node in nodes(client, LOCATIONS, "locations", {"first": 100}, cost=102)
+	]
+
+
+def recent_tax_titles(client: ShopifyGraphQL, since: str, max_orders: int = 250) -> list[str]:
+	"""The tax titles of the orders changed since `since` (ISO UTC), newest first, at most
+	`max_orders` of them; each title once, in the order first seen."""
+	titles: dict[str, None] = {}
+	query = f"updated_at:>'{since}'"
+	for count, order in enumerate(
+		nodes(
+			client, RECENT_TAX_TITLES, "orders", {"first": ORDERS_PAGE, "query": query}, cost=ORDERS_PAGE_COST
+		)
+	):
+		if count >= max_orders:
+			break
+		taxes = list(order.get("taxLines") or [])
+		for shipping in (order.get("shippingLines") or {}).get("nodes") or []:
+			taxes += shipping.get("taxLines") or []
+		for tax in taxes:
+			title = (tax.get("title") or "").strip()
+			if title:
+				titles.setdefault(title, None)
+	return list(titles)

@@ -23,12 +23,13 @@ from erp_connectors.testing.fake_shopify_catalog import ShopifyCatalog
 from erp_connectors.testing.fake_shopify_graphql import FieldError, project, root_field, root_handlers
 from erp_connectors.testing.fake_shopify_oauth import ShopifyOAuth
 from erp_connectors.testing.fake_shopify_payments import ShopifyPayments
+from erp_connectors.testing.fake_shopify_setup import ShopifySetup
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 RATE_LIMITS = "https://shopify.dev/api/usage/rate-limits"
 
 
-class FakeShopifyAdmin(ShopifyOAuth, ShopifyPayments, ShopifyBulk, ShopifyCatalog, FakeService):
+class FakeShopifyAdmin(ShopifyOAuth, ShopifyPayments, ShopifyBulk, ShopifyCatalog, ShopifySetup, FakeService):
 	def __init__(
 		self,
 		token: str | None = "shpat_fake_token",  # a legacy admin-created token; None: only issued ones
@@ -267,7 +268,8 @@ class FakeShopifyAdmin(ShopifyOAuth, ShopifyPayments, ShopifyBulk, ShopifyCatalo
 		since = re.search(r"updated_at:>'([^']+)'", root.args.get("query") or "")
 		found = sorted(
 			(o for o in self.orders if not since or o["updatedAt"] > since.group(1)),
-			key=lambda o: o["updatedAt"],
+			key=lambda o: o["updatedAt"],  # the sort keys asked for (UPDATED_AT, the default ID) agree here
+			reverse=bool(root.args.get("reverse")),
 		)
 		start = int(base64.b64decode(root.args["after"]).decode()) if root.args.get("after") else 0
 		page = found[start : start + int(root.args["first"])]

@@ -80,6 +80,13 @@ def seed(base_url: str) -> list[dict]:
 	process(event)
 	pages.append({"path": "Shopify tax title (held order)", "url": f"/app/connector-event/{event}"})
 
+	# The held orders' fixes (their titles and the Create Item / Map dialogs' prefill) and the reports
+	# and workspace that show held events, last errors and reasons.
+	pages.append(
+		{"path": "Account Health (last error of a held order)", "url": "/app/query-report/Account Health"}
+	)
+	pages.append({"path": "Connectors workspace (held reasons, alerts)", "url": "/app/connectors"})
+
 	event = deliver(sample_order(order["id"] + 1), topic=f"orders/{MARKUP}")
 	process(event)
 	pages.append({"path": "X-Shopify-Topic header", "url": f"/app/connector-event/{event}"})

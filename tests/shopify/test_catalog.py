@@ -69,3 +69,18 @@ def test_only_prices_that_differ_are_sent_one_call_per_product(fake):
 	assert [variant["price"] for variant in fake.variants] == ["10.00", "21.50", "29.99", "5.00"]
 	again = push_prices(client(fake), gateway, STORE, "Standard Selling")
 	assert (again.calls, again.changed) == (0, {})  # Shopify already holds the list's prices
+
+
+def test_a_variant_linked_by_hand_gets_its_inventory_item_bound_by_the_next_link_run(fake):
+	"""A held order's Link to existing Item binds only the variant (the order names no inventory
+	item); Link Variants by SKU then binds its inventory item, so its stock is pushed too."""
+	gateway = InMemoryGateway()
+	fake.add_variant("OLD-SKU", variant_id=700_001)
+	gateway.insert({"doctype": "Item", "name": "RENAMED", "item_code": "RENAMED"})
+	gateway.add_link(STORE, "variant", "700001", "Item", "RENAMED")
+	result = link_variants(client(fake), gateway, STORE)
+	assert (result.linked, result.already, result.unmatched) == (0, 1, [])
+	assert gateway.find_link(STORE, "inventory_item", "gid://shopify/InventoryItem/700008") == (
+		"Item",
+		"RENAMED",
+	)

@@ -1,11 +1,19 @@
 import frappe
+from frappe import _
 from frappe.model.document import Document
 
 from erp_connectors.connectors import processing
 
 
 class ConnectorEvent(Document):
-	pass
+	def validate(self):
+		# A record of what a remote sent and what became of it: workers write it row by row, a
+		# person only retries it (or fixes it from its form), never edits it.
+		if not self.is_new():
+			frappe.throw(
+				_("A Connector Event is a record and cannot be edited. Fix the cause, then use Retry."),
+				frappe.PermissionError,
+			)
 
 
 def on_doctype_update():
@@ -18,6 +26,9 @@ def on_doctype_update():
 		constraint_name="unique_remote_event_topic",
 	)
 	frappe.db.add_index("Connector Event", ["status", "next_retry_at"])
+	# Account Health: each account's last webhook. Charts: events of the last 30 days by status.
+	frappe.db.add_index("Connector Event", ["account", "origin", "received_at"])
+	frappe.db.add_index("Connector Event", ["received_at", "status"])
 
 
 @frappe.whitelist(methods=["POST"])

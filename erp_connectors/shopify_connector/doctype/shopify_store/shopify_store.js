@@ -17,6 +17,33 @@ frappe.ui.form.on("Shopify Store", {
 		const call = (method, args = {}) =>
 			frappe.call({ method: `${STORE_ACTIONS}.${method}`, args: { store: frm.doc.name, ...args }, freeze: true });
 		const group = __("Shopify");
+		// The setup checks these buttons record are shown on the form once nothing is left unsaved.
+		const reload_if_clean = () => !frm.is_dirty() && frm.reload_doc();
+		// Fetch what the shop holds into the tables, where the admin picks warehouses and accounts.
+		frm.fields_dict.locations.grid.add_custom_button(__("Fetch Locations"), () =>
+			call("fetch_locations").then(({ message }) =>
+				add_fetched_rows(
+					frm,
+					"locations",
+					message.new.map((l) => ({ shopify_location_id: l.shopify_location_id, location_name: l.location_name })),
+					__("Shopify has {0} active locations.", [message.locations.length]),
+					__("Pick the warehouse each one ships from, then save.")
+				)
+			)
+		);
+		frm.fields_dict.tax_accounts.grid.add_custom_button(__("Fetch Tax Titles"), () =>
+			call("fetch_tax_titles").then(({ message }) => {
+				frm.doc.tax_titles_seen = JSON.stringify(message.titles, null, 1);
+				frm.refresh_field("tax_titles_seen");
+				add_fetched_rows(
+					frm,
+					"tax_accounts",
+					message.new.map((title) => ({ tax_title: title })),
+					__("Shopify's orders of the last 90 days (and the orders held for a tax) carry {0} tax titles.", [message.titles.length]),
+					__("Pick the account each is booked to, then save.")
+				);
+			})
+		);
 		if (frm.doc.connection_method === "Connect to Shopify (authorization code)") {
 			const reconnect = frm.doc.connection_status === "Reconnect Needed";
 			if (reconnect) {
@@ -46,17 +73,19 @@ frappe.ui.form.on("Shopify Store", {
 							__("Scopes granted: {0}", [escape(message.granted.join(", ") || "-")]) +
 							(missing ? `<br>${__("Missing, and the flow each breaks:")}<ul>${missing}</ul>` : `<br>${__("Every enabled flow has the scopes it needs.")}`),
 					});
+					reload_if_clean();
 				}),
 			group
 		);
 		frm.add_custom_button(
 			__("Register Webhooks"),
 			() =>
-				call("register_webhooks").then(({ message }) =>
+				call("register_webhooks").then(({ message }) => {
 					frappe.msgprint(
 						__("Subscribed: {0}. Already subscribed: {1}.", [message.created.join(", ") || "-", message.existing.join(", ") || "-"].map(escape))
-					)
-				),
+					);
+					reload_if_clean();
+				}),
 			group
 		);
 		frm.add_custom_button(__("Sync Now"), () => call("sync_now").then(() => frappe.show_alert(__("Sync queued"))), group);
@@ -136,3 +165,12 @@ frappe.ui.form.on("Shopify Store", {
 		);
 	},
 });
+
+// Rows the shop holds that the table lacks, added unsaved: the admin completes and saves them.
+function add_fetched_rows(frm, table, rows, found, next_step) {
+	for (const row of rows) frm.add_child(table, row);
+	frm.refresh_field(table);
+	const added = rows.length ? __("{0} new rows were added below.", [rows.length]) + " " + next_step : __("Every one is in the table already.");
+	frappe.msgprint({ title: __("Fetched from Shopify"), indicator: rows.length ? "blue" : "green", message: `${escape(found)}<br>${escape(added)}` });
+	if (rows.length) frm.scroll_to_field(table);
+}

@@ -10,6 +10,9 @@ from erp_connectors.shopify_connector.api_versions import PINNED, warning
 from erp_connectors.shopify_connector.auth_sync import TOKEN_STATE
 from erp_connectors.shopify_connector.graphql_client import HOSTS
 
+# Written by the form's buttons (store_actions) while the form may be open: a save keeps what is stored.
+SETUP_STATE = ("connection_tested_at", "webhooks_registered_at", "tax_titles_seen")
+
 
 class ShopifyStore(Document):
 	def autoname(self):
@@ -30,8 +33,9 @@ class ShopifyStore(Document):
 		if not self.is_new():
 			# The token machinery writes these on a connection of its own; a form saved from an older
 			# copy must not put back what it showed.
-			current = frappe.db.get_value(self.doctype, self.name, list(TOKEN_STATE), as_dict=True) or {}
-			for field in TOKEN_STATE:
+			kept = list(TOKEN_STATE) + list(SETUP_STATE)
+			current = frappe.db.get_value(self.doctype, self.name, kept, as_dict=True) or {}
+			for field in kept:
 				self.set(field, current.get(field))
 		if not self.shop_domain.endswith(".myshopify.com"):
 			frappe.throw(_("Shop Domain must be the store's .myshopify.com domain, e.g. acme.myshopify.com"))
