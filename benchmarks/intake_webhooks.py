@@ -159,6 +159,12 @@ def main():
 	before_tests()
 	ensure_store()
 	ensure_items([SKU])
+	# Every delivery comes from this one address; Shopify's come from many. The per-IP webhook limit
+	# would answer 429 to most of them, so it is lifted for the run and put back after.
+	settings = frappe.get_single("Connector Settings")
+	rate_limit = settings.webhook_rate_limit_per_minute
+	settings.webhook_rate_limit_per_minute = 1_000_000
+	settings.save(ignore_permissions=True)
 	template = json.loads(TEMPLATE.read_text())
 	customer_doc = mapping.customer_doc(make_order(template, 0, SKU), {"customer_group": "Commercial"})
 	customer = frappe.db.get_value("Customer", {"customer_name": customer_doc["customer_name"]})
@@ -263,6 +269,10 @@ def main():
 	elapsed = time.time() - started
 	idle1, total1 = cpu_times()
 	stack.stop()
+	settings.reload()
+	settings.webhook_rate_limit_per_minute = rate_limit
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
 
 	ours = args.orders / (elapsed / 60)
 	order_ids = tuple(str(order_id) for order_id, _ in sent)
