@@ -62,19 +62,7 @@ def ensure_data() -> dict[str, str]:
 			).insert(ignore_permissions=True)
 	restrict("api-other-company@example.com", "Customer", OTHER_CUSTOMER)
 	for sku in SKUS:
-		if not frappe.db.exists("Item", sku):
-			item = {
-				"doctype": "Item",
-				"item_code": sku,
-				"item_name": sku,
-				"item_group": "Products",
-				"stock_uom": "Nos",
-				"is_stock_item": 1,
-				"valuation_rate": 5,
-			}
-			if sku == SKUS[2]:
-				item["barcodes"] = [{"barcode": BARCODE, "barcode_type": "EAN"}]
-			frappe.get_doc(item).insert(ignore_permissions=True)
+		ensure_item(sku, barcode=BARCODE if sku == SKUS[2] else None)
 	# An order at a rate the list lacks would otherwise add that rate to the list (ERPNext's default),
 	# and SKUS[2] must stay without a price.
 	frappe.db.set_single_value("Stock Settings", "auto_insert_price_list_rate_if_missing", 0)
@@ -84,6 +72,24 @@ def ensure_data() -> dict[str, str]:
 	set_price(SKUS[0], 8.0, customer=CUSTOMER)
 	frappe.db.commit()
 	return tokens
+
+
+def ensure_item(sku: str, barcode: str | None = None):
+	"""A stock item; one made just now has no Bin in any warehouse yet."""
+	if frappe.db.exists("Item", sku):
+		return
+	item = {
+		"doctype": "Item",
+		"item_code": sku,
+		"item_name": sku,
+		"item_group": "Products",
+		"stock_uom": "Nos",
+		"is_stock_item": 1,
+		"valuation_rate": 5,
+	}
+	if barcode:
+		item["barcodes"] = [{"barcode": barcode, "barcode_type": "EAN"}]
+	frappe.get_doc(item).insert(ignore_permissions=True)
 
 
 def restrict(user: str, doctype: str, value: str):

@@ -12,7 +12,7 @@ from frappe.utils import nowdate
 
 from erp_connectors.api.contract import ApiError, OrderRequest, unacceptable, unknown
 from erp_connectors.api.items import resolve
-from erp_connectors.connectors.frappe_gateway import FrappeGateway
+from erp_connectors.connectors.frappe_gateway import FrappeGateway, is_insert_race
 from erp_connectors.connectors.gateway import AccountRef
 
 REMOTE_TYPE = "api_order"
@@ -22,10 +22,22 @@ def create_order(request: OrderRequest) -> tuple[dict, int]:
 	account = AccountRef("User", frappe.session.user)
 	digest = hashlib.sha256(request.fingerprint().encode()).hexdigest()
 	gateway = FrappeGateway()
-	bound = gateway.find_link(account, REMOTE_TYPE, request.idempotency_key)
-	if bound:
-		return replay(account, request, bound[1], digest)
+	for attempt in (1, 2):
+		bound = gateway.find_link(account, REMOTE_TYPE, request.idempotency_key)
+		if bound:
+			return replay(account, request, bound[1], digest)
+		try:
+			return _insert(account, request, digest, gateway)
+		except Exception as error:
+			if attempt == 2 or not is_insert_race(error):
+				raise
+			# A racing request (this key's, or another order of a new item) inserted a row first:
+			# undo ours and look again in a fresh snapshot, which sees what it committed.
+			frappe.db.rollback()
+			frappe.local.message_log = []
 
+
+def _insert(account: AccountRef, request: OrderRequest, digest: str, gateway: FrappeGateway):
 	doc = frappe.get_doc(sales_order(request))
 	doc.insert()
 	if request.submit:

@@ -17,6 +17,7 @@ from erp_connectors.api.bench_fixtures import (
 	call,
 	delivery_date,
 	ensure_data,
+	ensure_item,
 	receive_stock,
 	set_price,
 )
@@ -230,11 +231,16 @@ class TestOrders(ApiCase):
 
 	def test_racing_requests_with_one_key_give_one_order(self):
 		key = f"race-{frappe.generate_hash(length=8)}"
+		# A new item has no Bin yet: each racing submit also races to make it (ERPNext's insert race).
+		item = f"API-RACE-{key}"
+		ensure_item(item)
+		set_price(item, 20.0)
+		frappe.db.commit()
 		payload = {
 			"idempotency_key": key,
 			"customer": CUSTOMER,
 			"delivery_date": delivery_date(),
-			"items": [{"item_code": SKUS[1], "qty": 1}],
+			"items": [{"item_code": item, "qty": 1}],
 		}
 		answers = race(lambda: call("create_order", self.tokens[USER], payload), [()] * 4)
 		frappe.db.rollback()

@@ -10,6 +10,19 @@ from erp_connectors.connectors.gateway import AccountRef
 _SHOWN_AS_TEXT = ("Code", "Attach", "Attach Image", "Barcode")
 
 
+def is_insert_race(error: BaseException) -> bool:
+	"""A racing transaction inserted the same row first; a retry in a fresh transaction finds it.
+
+	Frappe raises a unique violation. ERPNext's own handling of that race (the Bin of an item and
+	warehouse that have none yet, made by the first orders of a new item) re-reads the row in the
+	snapshot taken before the winner committed, and raises DoesNotExistError from that except block.
+	"""
+	unique = (frappe.UniqueValidationError, frappe.DuplicateEntryError)
+	if isinstance(error, unique):
+		return True
+	return isinstance(error, frappe.DoesNotExistError) and isinstance(error.__context__, unique)
+
+
 def clean_values(doctype: str, values: dict) -> dict:
 	"""Remote text written without a document save (db_insert, db.set_value) skips Frappe's own
 	sanitiser; this applies it. Unlike the save path it also cleans text that parses as JSON."""

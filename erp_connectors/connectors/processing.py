@@ -19,7 +19,7 @@ from frappe.utils.background_jobs import is_job_enqueued
 
 from erp_connectors.connectors import call_log
 from erp_connectors.connectors.errors import AlreadyDone, NeedsAttention, TransientError
-from erp_connectors.connectors.frappe_gateway import clean_values
+from erp_connectors.connectors.frappe_gateway import clean_values, is_insert_race
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.remedies import hold_fields
 from erp_connectors.connectors.retry import decide
@@ -217,9 +217,11 @@ def as_connector_error(error: BaseException) -> BaseException:
 	"""ERPNext's own validation errors are data problems a user can fix: hold them."""
 	if isinstance(error, frappe.QueryDeadlockError | frappe.QueryTimeoutError):
 		return TransientError(str(error))
-	if isinstance(error, frappe.UniqueValidationError | frappe.DuplicateEntryError):
-		# A racing worker inserted the same link first; the retry will find it.
-		return TransientError(str(error))
+	if is_insert_race(error):
+		return TransientError(
+			"A racing worker inserted the same record first; the retry will find it. "
+			+ (str(error) or type(error).__name__)
+		)
 	if isinstance(error, frappe.ValidationError):
 		return NeedsAttention(frappe.utils.strip_html(str(error)) or type(error).__name__)
 	return error

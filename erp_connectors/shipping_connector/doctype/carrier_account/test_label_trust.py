@@ -142,7 +142,8 @@ class TestLabelTrust(FrappeTestCase):
 				{
 					"doctype": "Customer",
 					"customer_name": "Trust Customer",
-					"customer_group": "All Customer Groups",
+					"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+					"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
 				}
 			)
 			.insert(ignore_permissions=True)

@@ -143,6 +143,40 @@ class TestShopifyOrderWebhooks(FrappeTestCase):
 		self.assertEqual(frappe.db.count("Sales Order", {"po_no": order["name"], "docstatus": 1}), 1)
 		self.assertEqual(len({e.reference_name for e in events()}), 1)
 
+	def test_first_orders_of_a_new_stock_item_racing_are_retried_not_held(self):
+		"""ERPNext makes an item's Bin at the first order's submit; two workers making it at once must
+		end in a retry of the loser, not in an order held for a user (as at a new product's launch)."""
+		self.deliver(sample_order(self.ORDER_IDS[2]))
+		self.process_all()  # the customer exists: the race is the Bin's alone
+		sku = f"BENCH-LAUNCH-{frappe.generate_hash(length=6).upper()}"
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": sku,
+				"item_name": sku,
+				"item_group": "Products",
+				"stock_uom": "Nos",
+				"is_stock_item": 1,
+			}
+		).insert(ignore_permissions=True)
+		frappe.db.commit()
+		orders = [sample_order(self.ORDER_IDS[index]) for index in (0, 1)]
+		for order in orders:
+			for line in order["line_items"]:
+				line.update({"sku": sku, "variant_id": None})
+			self.deliver(order)
+		racing = [event.name for event in events(status="Queued")]
+		race(processing.process_event, [(name,) for name in racing])
+		frappe.db.rollback()
+		after_race = {e.name: (e.status, e.last_error) for e in events() if e.name in racing}
+		self.assertNotIn("Held", [status for status, _ in after_race.values()], after_race)
+		for event in events(status="Failed"):
+			frappe.db.set_value("Connector Event", event.name, "status", "Queued")
+			processing.process_event(event.name)
+		self.assertEqual([e.status for e in events() if e.name in racing], ["Processed"] * 2)
+		self.assertTrue(all(order_link(order["id"]) for order in orders))
+		self.assertEqual(frappe.db.count("Bin", {"item_code": sku}), 1)
+
 	def test_duplicate_webhook_id_is_stored_once(self):
 		order = sample_order(self.ORDER_IDS[3])
 		first = self.deliver(order, webhook_id="b54557e4-bdd9-4b37-8a5f-bf7d70bcd043")

@@ -40,6 +40,20 @@ def ensure_item():
 		).insert(ignore_permissions=True)
 
 
+def ensure_customer() -> str:
+	name = "Stock Sync Bench Customer"
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_group": "Commercial",
+				"territory": "All Territories",
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
 class TestStockSync(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -93,7 +107,7 @@ class TestStockSync(FrappeTestCase):
 		order = frappe.get_doc(
 			{
 				"doctype": "Sales Order",
-				"customer": frappe.db.get_value("Customer", {}, "name"),
+				"customer": ensure_customer(),
 				"company": COMPANY,
 				"delivery_date": add_days(nowdate(), 3),
 				"items": [{"item_code": SKU, "qty": 1, "rate": 10, "warehouse": "Stores - TC"}],
