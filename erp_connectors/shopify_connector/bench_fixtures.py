@@ -3,6 +3,8 @@
 import copy
 import json
 import os
+import re
+from datetime import datetime, timedelta
 
 import frappe
 
@@ -82,8 +84,36 @@ def ensure_store(**overrides):
 		}
 	).insert(ignore_permissions=True)
 	ensure_items([line["sku"] for line in sample_order()["line_items"]])
+	ensure_sample_fiscal_years()
 	frappe.db.commit()
 	return store
+
+
+def ensure_sample_fiscal_years():
+	"""Shopify's documented samples are dated from 31 December 2019 (a refund's transaction) to 1 January
+	2022: the invoices, payments and credit notes made from them need fiscal years there, which a site
+	set up today does not have. In any time zone, a timestamp's day is the one before or after its own."""
+	years = set()
+	for sample in (SAMPLE, SAMPLE.replace("orders_create", "refunds_create")):
+		with open(sample) as f:
+			for stamp in re.findall(r'"(\d{4}-\d{2}-\d{2}T[^"]+)"', f.read()):
+				moment = datetime.fromisoformat(stamp)
+				years |= {(moment - timedelta(days=1)).year, (moment + timedelta(days=1)).year}
+	for year in sorted(years):
+		middle = f"{year}-06-30"
+		covered = frappe.db.exists(
+			"Fiscal Year",
+			{"year_start_date": ("<=", middle), "year_end_date": (">=", middle), "disabled": 0},
+		)
+		if not covered:
+			frappe.get_doc(
+				{
+					"doctype": "Fiscal Year",
+					"year": str(year),
+					"year_start_date": f"{year}-01-01",
+					"year_end_date": f"{year}-12-31",
+				}
+			).insert(ignore_permissions=True)
 
 
 def signed_headers(
