@@ -5,7 +5,8 @@ tools/shopify_onboarding.mjs):
         [--scopes read_orders,...] [--setup-demo]
 
 `--setup-demo` gives the shop two locations and recent orders carrying tax titles (GST, PST on lines,
-GST on shipping), for Fetch Locations and Fetch Tax Titles. Prints its base URL, then serves until
+GST on shipping), for Fetch Locations and Fetch Tax Titles, and (without --scopes) grants every scope
+the connector's flows use, as an app set up by the README's steps holds. Prints its base URL, then serves until
 interrupted."""
 
 import argparse
@@ -14,6 +15,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from erp_connectors.shopify_connector.scopes import FLOWS
 from erp_connectors.testing.fake_shopify_admin import FakeShopifyAdmin
 
 SAMPLE = (
@@ -52,10 +54,11 @@ def main():
 	args = parser.parse_args()
 	fake = FakeShopifyAdmin(token=None, client_id=args.client_id, client_secret=args.client_secret)
 	fake.shop_domain = args.shop
-	if args.scopes:
-		fake.granted_scopes = args.scopes
 	if args.setup_demo:
 		setup_demo(fake)
+		fake.granted_scopes = ",".join(sorted({scope for _, _, scopes in FLOWS for scope in scopes}))
+	if args.scopes:
+		fake.granted_scopes = args.scopes
 	with fake:
 		print(fake.url, flush=True)
 		while True:
