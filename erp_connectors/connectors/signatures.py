@@ -25,6 +25,16 @@ def matches(expected: str, provided: str | None) -> bool:
 	return hmac.compare_digest(_bytes(expected), _bytes(provided.strip()))
 
 
+def matches_any(candidates: Iterable[str | bytes], provided: str | None) -> bool:
+	"""True if `provided` equals any candidate. Every candidate is compared even after a match, so
+	timing reveals nothing about which one matched."""
+	ok = False
+	for candidate in candidates:
+		if candidate and matches(candidate, provided):
+			ok = True
+	return ok
+
+
 def verify_hmac(
 	message: bytes, provided: str | None, secrets: Iterable[str | bytes], encoding: str = "hex"
 ) -> bool:
@@ -34,8 +44,4 @@ def verify_hmac(
 	while (Shopify keeps signing with the old one for up to an hour). Every
 	secret is tried even after a match, so timing reveals nothing about which.
 	"""
-	ok = False
-	for secret in secrets:
-		if secret and matches(hmac_sha256(secret, message, encoding), provided):
-			ok = True
-	return ok
+	return matches_any((hmac_sha256(secret, message, encoding) for secret in secrets if secret), provided)
