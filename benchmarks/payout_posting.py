@@ -24,6 +24,7 @@ from decimal import Decimal
 
 import frappe
 
+from erp_connectors.connectors.bench_fixtures import ensure_accounts
 from erp_connectors.connectors.budget import budget_for
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
@@ -61,21 +62,6 @@ class Counter:
 	def __exit__(self, *exc):
 		self.seconds = time.perf_counter() - self.started
 		frappe.db.sql = self.original
-
-
-def ensure_accounts(company: str):
-	for name, parent, account_type in ACCOUNTS.values():
-		if not frappe.db.exists("Account", f"{name} - TC"):
-			frappe.get_doc(
-				{
-					"doctype": "Account",
-					"account_name": name,
-					"parent_account": f"{parent} - TC",
-					"company": company,
-					"account_type": account_type,
-				}
-			).insert(ignore_permissions=True)
-	frappe.db.commit()
 
 
 def settings(company: str) -> dict:
@@ -183,7 +169,8 @@ def main():
 	frappe.init(site=args.site)
 	frappe.connect()
 	frappe.set_user("Administrator")
-	ensure_accounts(args.company)
+	ensure_accounts(ACCOUNTS.values(), args.company)
+	frappe.db.commit()
 	bucket = max(1000.0, args.restore_rate * 2)
 	with FakeShopifyAdmin(maximum=bucket, restore_rate=args.restore_rate) as fake:
 		node, orders, payments = shop_with_a_payout(fake, args.transactions)

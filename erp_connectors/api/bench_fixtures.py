@@ -7,6 +7,7 @@ from frappe.tests.test_api import make_request
 from frappe.utils import add_days, get_test_client, get_url, nowdate
 
 from erp_connectors.api.envelope import API_ROLE
+from erp_connectors.connectors import bench_fixtures
 
 COMPANY = "Test Company"
 WAREHOUSE = "Stores - TC"
@@ -51,15 +52,7 @@ def ensure_data() -> dict[str, str]:
 	tokens = {email: ensure_user(email, roles) for email, roles in USERS.items()}
 	restrict("api-other-company@example.com", "Company", OTHER_COMPANY)
 	for customer in (CUSTOMER, OTHER_CUSTOMER):
-		if not frappe.db.exists("Customer", customer):
-			frappe.get_doc(
-				{
-					"doctype": "Customer",
-					"customer_name": customer,
-					"customer_group": "Commercial",
-					"territory": "All Territories",
-				}
-			).insert(ignore_permissions=True)
+		bench_fixtures.ensure_customer(customer)
 	restrict("api-other-company@example.com", "Customer", OTHER_CUSTOMER)
 	for sku in SKUS:
 		ensure_item(sku, barcode=BARCODE if sku == SKUS[2] else None)
@@ -76,20 +69,8 @@ def ensure_data() -> dict[str, str]:
 
 def ensure_item(sku: str, barcode: str | None = None):
 	"""A stock item; one made just now has no Bin in any warehouse yet."""
-	if frappe.db.exists("Item", sku):
-		return
-	item = {
-		"doctype": "Item",
-		"item_code": sku,
-		"item_name": sku,
-		"item_group": "Products",
-		"stock_uom": "Nos",
-		"is_stock_item": 1,
-		"valuation_rate": 5,
-	}
-	if barcode:
-		item["barcodes"] = [{"barcode": barcode, "barcode_type": "EAN"}]
-	frappe.get_doc(item).insert(ignore_permissions=True)
+	barcodes = [{"barcode": barcode, "barcode_type": "EAN"}] if barcode else []
+	bench_fixtures.ensure_item(sku, valuation_rate=5, barcodes=barcodes)
 
 
 def restrict(user: str, doctype: str, value: str):

@@ -149,6 +149,54 @@ def ensure_company(name: str, abbr: str):
 	).insert(ignore_permissions=True)
 
 
+def ensure_item(code: str, **fields):
+	"""An Item named by its code, a stock item in Products counted in Nos unless `fields` say otherwise,
+	made once."""
+	if not frappe.db.exists("Item", code):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": code,
+				"item_name": code,
+				"item_group": "Products",
+				"stock_uom": "Nos",
+				"is_stock_item": 1,
+				**fields,
+			}
+		).insert(ignore_permissions=True)
+
+
+def ensure_customer(name: str, **fields) -> str:
+	"""A Customer of that name (Commercial, All Territories unless `fields` say otherwise), made once."""
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_group": "Commercial",
+				"territory": "All Territories",
+				**fields,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def ensure_accounts(rows, company: str = "Test Company"):
+	"""Ledger accounts of the company's chart, each (name, parent account, account type), made once."""
+	abbr = frappe.get_cached_value("Company", company, "abbr")
+	for name, parent, account_type in rows:
+		if not frappe.db.exists("Account", f"{name} - {abbr}"):
+			frappe.get_doc(
+				{
+					"doctype": "Account",
+					"account_name": name,
+					"parent_account": f"{parent} - {abbr}",
+					"company": company,
+					"account_type": account_type,
+				}
+			).insert(ignore_permissions=True)
+
+
 def remove_queued_jobs(site: str | None = None, job_name: str | None = None, queues=None) -> int:
 	"""Delete this site's queued jobs (of one method, if given), so a worker started later never runs
 	a test's job against a fake that is gone, and no test counts another's."""

@@ -3,9 +3,18 @@
 import frappe
 from frappe.utils import add_days, nowdate
 
+from erp_connectors.connectors.bench_fixtures import ensure_customer
+
 
 def address(
-	title, line1="1 Main St", city="Louisville", state="KY", pincode="40202", country="United States"
+	title,
+	line1="1 Main St",
+	city="Louisville",
+	state="KY",
+	pincode="40202",
+	country="United States",
+	phone="5555550100",
+	email=None,
 ):
 	name = frappe.db.get_value("Address", {"address_title": title})
 	if name:
@@ -19,8 +28,10 @@ def address(
 		"state": state,
 		"pincode": pincode,
 		"country": country,
-		"phone": "5555550100",
+		"phone": phone,
 	}
+	if email:
+		doc["email_id"] = email
 	return frappe.get_doc(doc).insert(ignore_permissions=True).name
 
 
@@ -125,15 +136,11 @@ def customs_item(code: str, *, tariff: str | None, origin: str | None, weight: f
 
 def delivery_note(customer: str, lines: list[tuple[str, float, float]]) -> str:
 	"""A submitted Delivery Note of Test Company: lines of (item code, qty, rate)."""
-	if not frappe.db.exists("Customer", customer):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": customer,
-				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
-				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
-			}
-		).insert(ignore_permissions=True)
+	ensure_customer(
+		customer,
+		customer_group=frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+		territory=frappe.db.get_value("Territory", {"is_group": 0}, "name"),
+	)
 	note = frappe.get_doc(
 		{
 			"doctype": "Delivery Note",

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import frappe
 
+from erp_connectors.connectors.bench_fixtures import ensure_item
 from erp_connectors.shopify_connector.integration import WEBHOOK_PATH  # noqa: F401 (the tests' endpoint)
 from erp_connectors.testing import shopify_webhooks
 
@@ -40,17 +41,7 @@ def sample_order(order_id: int | None = None) -> dict:
 
 def ensure_items(skus):
 	for sku in skus:
-		if not frappe.db.exists("Item", sku):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": sku,
-					"item_name": sku,
-					"item_group": "Products",
-					"stock_uom": "Nos",
-					"is_stock_item": 0,
-				}
-			).insert(ignore_permissions=True)
+		ensure_item(sku, is_stock_item=0)
 
 
 def ensure_store(**overrides):

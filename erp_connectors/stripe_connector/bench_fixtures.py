@@ -4,6 +4,7 @@ import frappe
 from frappe.tests.test_api import make_request
 from frappe.utils import get_test_client, get_url, nowdate
 
+from erp_connectors.connectors.bench_fixtures import ensure_accounts, ensure_item
 from erp_connectors.stripe_connector.integration import WEBHOOK_PATH
 from erp_connectors.testing.fake_stripe import signed_event
 
@@ -26,17 +27,7 @@ def account_name(key: str) -> str:
 
 
 def ensure_ledger():
-	for name, parent, account_type in LEDGER.values():
-		if not frappe.db.exists("Account", f"{name} - TC"):
-			frappe.get_doc(
-				{
-					"doctype": "Account",
-					"account_name": name,
-					"parent_account": f"{parent} - TC",
-					"company": COMPANY,
-					"account_type": account_type,
-				}
-			).insert(ignore_permissions=True)
+	ensure_accounts(LEDGER.values(), COMPANY)
 
 
 def ensure_stripe_account(fake, **overrides) -> str:
@@ -78,17 +69,7 @@ def ensure_party_and_item():
 				"territory": "All Territories",
 			}
 		).insert(ignore_permissions=True)
-	if not frappe.db.exists("Item", ITEM):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": ITEM,
-				"item_name": ITEM,
-				"item_group": "Services",
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-			}
-		).insert(ignore_permissions=True)
+	ensure_item(ITEM, item_group="Services", is_stock_item=0)
 
 
 def make_invoice(amount: float, currency: str = "USD") -> str:

@@ -14,7 +14,7 @@ from frappe.tests.test_api import make_request
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_to_date, get_test_client, get_url, now_datetime
 
-from erp_connectors.connectors.bench_fixtures import race
+from erp_connectors.connectors.bench_fixtures import ensure_customer, race
 from erp_connectors.shipping_connector import shipment_actions
 from erp_connectors.shipping_connector.bench_fixtures import (
 	GERMAN,
@@ -136,19 +136,7 @@ class TestLabelTrust(FrappeTestCase):
 		quoted = {rate["account"] for rate in shipment_actions.get_rates(self.shipment)["rates"]}
 		self.assertIn(OURS, quoted)
 		self.assertNotIn(THEIRS, quoted)  # enabled, but Wind Power LLC's
-		customer = (
-			frappe.db.get_value("Customer", {}, "name")
-			or frappe.get_doc(
-				{
-					"doctype": "Customer",
-					"customer_name": "Trust Customer",
-					"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
-					"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name"),
-				}
-			)
-			.insert(ignore_permissions=True)
-			.name
-		)
+		customer = ensure_customer("Trust Customer")
 		nobody = make_shipment(
 			self.pickup,
 			self.delivery,

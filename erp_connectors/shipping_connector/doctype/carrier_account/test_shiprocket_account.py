@@ -10,6 +10,7 @@ from erp_connectors.connectors import processing
 from erp_connectors.shipping_connector import shipment_actions
 from erp_connectors.shipping_connector.bench_fixtures import (
 	OnlyTheseAccounts,
+	address,
 	buy,
 	carrier_account,
 	delete_shipment,
@@ -24,22 +25,7 @@ WEBHOOK = "/api/method/erp_connectors.shipping_connector.integration.webhook"
 
 
 def indian_address(title, line1, city, state, pincode, email):
-	name = frappe.db.get_value("Address", {"address_title": title})
-	if name:
-		return name
-	doc = {
-		"doctype": "Address",
-		"address_title": title,
-		"address_type": "Shipping",
-		"address_line1": line1,
-		"city": city,
-		"state": state,
-		"pincode": pincode,
-		"country": "India",
-		"phone": "+91 98765 43210",
-		"email_id": email,
-	}
-	return frappe.get_doc(doc).insert(ignore_permissions=True).name
+	return address(title, line1, city, state, pincode, "India", phone="+91 98765 43210", email=email)
 
 
 class TestShiprocketAccount(FrappeTestCase):

@@ -9,6 +9,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from erp_connectors.connectors import processing
+from erp_connectors.connectors.bench_fixtures import ensure_item
 from erp_connectors.shopify_connector.bench_fixtures import (
 	COMPANY,
 	SHOP,
@@ -154,18 +155,7 @@ class TestShopifyRestock(FrappeTestCase):
 		super().setUpClass()
 		ensure_clearing_account()
 		ensure_store(create_invoice=1, create_payment=1, payment_account=CLEARING)
-		if not frappe.db.exists("Item", cls.SKU):
-			frappe.get_doc(
-				{
-					"doctype": "Item",
-					"item_code": cls.SKU,
-					"item_name": cls.SKU,
-					"item_group": "Products",
-					"stock_uom": "Nos",
-					"is_stock_item": 1,
-					"valuation_rate": 20,
-				}
-			).insert(ignore_permissions=True)
+		ensure_item(cls.SKU, valuation_rate=20)
 		entry = frappe.get_doc(
 			{
 				"doctype": "Stock Entry",

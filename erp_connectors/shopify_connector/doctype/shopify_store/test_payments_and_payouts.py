@@ -13,7 +13,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import flt
 
 from erp_connectors.connectors import processing
-from erp_connectors.connectors.bench_fixtures import race, remove_queued_jobs
+from erp_connectors.connectors.bench_fixtures import ensure_accounts, ensure_item, race, remove_queued_jobs
 from erp_connectors.connectors.errors import AlreadyDone
 from erp_connectors.shopify_connector import payouts_jobs
 from erp_connectors.shopify_connector.bench_fixtures import (
@@ -47,33 +47,13 @@ def account(key: str) -> str:
 
 
 def ensure_books():
-	for name, parent, account_type in ACCOUNTS.values():
-		if not frappe.db.exists("Account", f"{name} - TC"):
-			frappe.get_doc(
-				{
-					"doctype": "Account",
-					"account_name": name,
-					"parent_account": f"{parent} - TC",
-					"company": COMPANY,
-					"account_type": account_type,
-				}
-			).insert(ignore_permissions=True)
+	ensure_accounts(ACCOUNTS.values(), COMPANY)
 	for mode in ("Shopify Payments", "Gift Card", "Cash on Delivery"):
 		if not frappe.db.exists("Mode of Payment", mode):
 			frappe.get_doc({"doctype": "Mode of Payment", "mode_of_payment": mode, "type": "Bank"}).insert(
 				ignore_permissions=True
 			)
-	if not frappe.db.exists("Item", GIFT_CARD_ITEM):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": GIFT_CARD_ITEM,
-				"item_name": GIFT_CARD_ITEM,
-				"item_group": "Services",
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-			}
-		).insert(ignore_permissions=True)
+	ensure_item(GIFT_CARD_ITEM, item_group="Services", is_stock_item=0)
 
 
 def payment_store(fake, **overrides):

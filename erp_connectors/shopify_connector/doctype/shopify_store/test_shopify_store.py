@@ -9,7 +9,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_test_client, get_url
 
 from erp_connectors.connectors import processing
-from erp_connectors.connectors.bench_fixtures import race
+from erp_connectors.connectors.bench_fixtures import ensure_item, race
 from erp_connectors.shopify_connector.bench_fixtures import (
 	SHOP,
 	TAX_ACCOUNT,
@@ -149,16 +149,7 @@ class TestShopifyOrderWebhooks(FrappeTestCase):
 		self.deliver(sample_order(self.ORDER_IDS[2]))
 		self.process_all()  # the customer exists: the race is the Bin's alone
 		sku = f"BENCH-LAUNCH-{frappe.generate_hash(length=6).upper()}"
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": sku,
-				"item_name": sku,
-				"item_group": "Products",
-				"stock_uom": "Nos",
-				"is_stock_item": 1,
-			}
-		).insert(ignore_permissions=True)
+		ensure_item(sku)
 		frappe.db.commit()
 		orders = [sample_order(self.ORDER_IDS[index]) for index in (0, 1)]
 		for order in orders:

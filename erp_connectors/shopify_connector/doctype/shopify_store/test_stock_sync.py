@@ -4,6 +4,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, nowdate
 
+from erp_connectors.connectors.bench_fixtures import ensure_customer, ensure_item
 from erp_connectors.shopify_connector import stock_sync
 from erp_connectors.shopify_connector.bench_fixtures import COMPANY, SHOP, ensure_store
 from erp_connectors.shopify_connector.catalog_sync import link_store_variants, push_store_prices
@@ -26,34 +27,6 @@ def receive(qty: float):
 	frappe.db.commit()
 
 
-def ensure_item():
-	if not frappe.db.exists("Item", SKU):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": SKU,
-				"item_name": SKU,
-				"item_group": "Products",
-				"stock_uom": "Nos",
-				"is_stock_item": 1,
-			}
-		).insert(ignore_permissions=True)
-
-
-def ensure_customer() -> str:
-	name = "Stock Sync Bench Customer"
-	if not frappe.db.exists("Customer", name):
-		frappe.get_doc(
-			{
-				"doctype": "Customer",
-				"customer_name": name,
-				"customer_group": "Commercial",
-				"territory": "All Territories",
-			}
-		).insert(ignore_permissions=True)
-	return name
-
-
 class TestStockSync(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -66,7 +39,7 @@ class TestStockSync(FrappeTestCase):
 				{"shopify_location_id": "655441491", "location_name": "Main", "warehouse": "Stores - TC"}
 			],
 		)
-		ensure_item()
+		ensure_item(SKU)
 		cls.variant = cls.shopify.add_variant(SKU, variant_id=44_000_000_000_001)
 		cls.shopify.add_variant("NOT-AN-ITEM-IN-ERPNEXT", variant_id=44_000_000_000_002)
 
@@ -107,7 +80,7 @@ class TestStockSync(FrappeTestCase):
 		order = frappe.get_doc(
 			{
 				"doctype": "Sales Order",
-				"customer": ensure_customer(),
+				"customer": ensure_customer("Stock Sync Bench Customer"),
 				"company": COMPANY,
 				"delivery_date": add_days(nowdate(), 3),
 				"items": [{"item_code": SKU, "qty": 1, "rate": 10, "warehouse": "Stores - TC"}],
@@ -152,7 +125,7 @@ class TestProductImport(FrappeTestCase):
 		super().setUpClass()
 		cls.shopify = FakeShopifyAdmin(token="shpat_bench_token_123456", maximum=4000.0).start()
 		ensure_store(base_url=cls.shopify.url)
-		ensure_item()  # the Item the mug's SKU must be linked to, not created again
+		ensure_item(SKU)  # the Item the mug's SKU must be linked to, not created again
 		# The fake numbers its products the same way every run; forget what earlier runs linked.
 		frappe.db.delete(
 			"Connector Link",
