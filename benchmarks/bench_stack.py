@@ -31,7 +31,7 @@ class Stack:
 				"-b",
 				f"127.0.0.1:{port}",
 				"-w",
-				"4",
+				str(web_workers),
 				"--threads",
 				"4",
 				"-t",
@@ -39,26 +39,12 @@ class Stack:
 				"frappe.app:application",
 				"--preload",
 			],
-			"worker-1": [
-				self.python,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"worker",
-				"--queue",
-				"default,short,long",
-			],
-			"worker-2": [
-				self.python,
-				"-m",
-				"frappe.utils.bench_helper",
-				"frappe",
-				"worker",
-				"--queue",
-				"default,short,long",
-			],
-			"scheduler": [self.python, "-m", "frappe.utils.bench_helper", "frappe", "schedule"],
 		}
+		helper = [self.python, "-m", "frappe.utils.bench_helper", "frappe"]
+		for number in range(1, workers + 1):
+			self.specs[f"worker-{number}"] = [*helper, "worker", "--queue", "default,short,long"]
+		if scheduler:
+			self.specs["scheduler"] = [*helper, "schedule"]
 		self.processes: dict[str, subprocess.Popen] = {}
 		self.restarts = collections.Counter()
 		self.stopping = False

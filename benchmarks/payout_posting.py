@@ -26,7 +26,7 @@ import frappe
 
 from erp_connectors.connectors.bench_fixtures import ensure_accounts
 from erp_connectors.connectors.budget import budget_for
-from erp_connectors.connectors.frappe_gateway import FrappeGateway
+from erp_connectors.connectors.frappe_gateway import FrappeGateway, _plain
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.connectors.payouts import journal_entry, post_payout
 from erp_connectors.connectors.sources import SyncContext
@@ -225,14 +225,6 @@ def main():
 	print(
 		f"same entry lines: {same}; extra over by hand: {ours.queries - by_hand.queries} queries, {ours.seconds - by_hand.seconds:.2f} s"
 	)
-
-
-def _plain(value):
-	if isinstance(value, dict):
-		return {key: _plain(item) for key, item in value.items()}
-	if isinstance(value, list):
-		return [_plain(item) for item in value]
-	return float(value) if isinstance(value, Decimal) else value
 
 
 if __name__ == "__main__":
