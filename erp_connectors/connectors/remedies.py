@@ -12,7 +12,7 @@ reason of its remedies' kind, else the message with what varies (ids, amounts, q
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 REASON_LENGTH = 120
 
@@ -26,13 +26,7 @@ class Remedy:
 	data: dict = field(default_factory=dict)  # the remote facts the fix needs
 
 	def as_dict(self) -> dict:
-		return {
-			"kind": self.kind,
-			"key": self.key,
-			"title": self.title,
-			"reason": self.reason,
-			"data": self.data,
-		}
+		return asdict(self)
 
 
 def dump(remedies) -> str | None:
