@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from erp_connectors.connectors import webhook_accounts
 from erp_connectors.connectors.errors import SignatureError
-from erp_connectors.connectors.frappe_gateway import clean_values
+from erp_connectors.connectors.frappe_gateway import clean_values, insert_row
 from erp_connectors.connectors.redaction import redact
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.settings import max_body_bytes
@@ -91,16 +91,12 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 			"origin": "Webhook" if headers else "Poll",  # polls and backfills store no headers
 		},
 	)
-	doc = frappe.get_doc({"doctype": "Connector Event", **values})
-	# A plain row insert: the event is our own record, so skip document hooks and list
-	# notifications; this path runs inside the remote's delivery timeout.
-	doc.set_new_name()
-	try:
-		doc.db_insert()
-	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-		# The unique index on (source, account, remote_event_id) did its job.
+	# A plain row insert: the event is our own record, so no document hooks or list notifications;
+	# this path runs inside the remote's delivery timeout.
+	name = insert_row("Connector Event", values)
+	if name is None:
+		# The unique index on (source, account, remote_event_id, topic) did its job.
 		frappe.db.rollback()
-		frappe.local.message_log = []
 		existing = frappe.db.get_value(
 			"Connector Event",
 			{
@@ -112,7 +108,7 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 		)
 		return existing, True
 	frappe.db.commit()
-	return doc.name, False
+	return name, False
 
 
 def queue_event(account, topic: str, event_id: str, payload) -> str | None:
@@ -135,19 +131,15 @@ def queue_event(account, topic: str, event_id: str, payload) -> str | None:
 			"origin": "Follow-up",
 		},
 	)
-	doc = frappe.get_doc({"doctype": "Connector Event", **values})
-	doc.set_new_name()
 	frappe.db.savepoint("queue_event")
-	try:
-		doc.db_insert()
-	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-		frappe.db.rollback(save_point="queue_event")
-		frappe.local.message_log = []
+	name = insert_row("Connector Event", values)
+	if name is None:
+		frappe.db.rollback(save_point="queue_event")  # Postgres aborts the transaction otherwise
 		return None
 	from erp_connectors.connectors.processing import enqueue_event
 
-	frappe.db.after_commit.add(lambda: enqueue_event(doc.name))
-	return doc.name
+	frappe.db.after_commit.add(lambda: enqueue_event(name))
+	return name
 
 
 def source_for_account(account_doctype: str):

@@ -12,10 +12,11 @@ import threading
 import time
 import traceback
 import zlib
+from contextlib import suppress
 
 import frappe
 from frappe.utils import add_to_date, now_datetime
-from frappe.utils.background_jobs import is_job_enqueued
+from frappe.utils.background_jobs import get_redis_conn
 
 from erp_connectors.connectors import call_log
 from erp_connectors.connectors.errors import AlreadyDone, NeedsAttention, TransientError
@@ -46,22 +47,44 @@ def shard_of(event_name: str) -> int:
 	return zlib.crc32(event_name.encode()) % DRAIN_SHARDS  # same as MariaDB's CRC32()
 
 
-def job_id(event_name: str) -> str:
-	return f"connector_drain::{shard_of(event_name)}"
+# An event signals its shard's drain instead of enqueueing a job: the first event of a quiet shard
+# sets the shard's flag (one Redis SET NX, in the queue's Redis) and enqueues a drain; the events
+# after it find the flag set and a drain on its way, at the cost of that one round trip. The drain
+# clears the flag when it finds its shard empty and then looks once more, so an event stored after
+# that look always finds the flag clear and enqueues a new drain.
+# A drain lost with its flag set (its worker killed) is replaced once the flag expires.
+SIGNAL_SECONDS = 60
+
+
+def signal_key(shard: int) -> str:
+	return f"{frappe.local.site}::connector_drain_signal::{shard}"
 
 
 def enqueue_event(event_name: str):
-	enqueue_drain(shard_of(event_name))
+	signal_drain(shard_of(event_name))
 
 
-def enqueue_drain(shard: int, suffix: str = ""):
-	frappe.enqueue(
-		"erp_connectors.connectors.processing.drain",
-		queue="default",
-		job_id=f"connector_drain::{shard}{suffix}",
-		deduplicate=True,
-		shard=shard,
-	)
+def signal_drain(shard: int):
+	redis = get_redis_conn()
+	if not redis.set(signal_key(shard), 1, nx=True, ex=SIGNAL_SECONDS):
+		return
+	try:
+		enqueue_drain(shard)
+	except Exception:
+		with suppress(Exception):
+			redis.delete(signal_key(shard))  # the next event tries again
+		raise
+
+
+def clear_signal(shard: int):
+	with suppress(Exception):  # Redis away: the flag expires by itself
+		get_redis_conn().delete(signal_key(shard))
+
+
+def enqueue_drain(shard: int):
+	# No job id: a drain may be enqueued while another of its shard is finishing, and the claim
+	# already keeps two drains from running one event.
+	frappe.enqueue("erp_connectors.connectors.processing.drain", queue="default", shard=shard)
 
 
 def drain(shard: int):
@@ -71,20 +94,27 @@ def drain(shard: int):
 	# run it themselves, at most once a minute across all workers.
 	sweep_if_due()
 	while True:
-		names = frappe.db.sql_list(
-			"""select name from `tabConnector Event`
-			where status='Queued' and crc32(name) %% %(shards)s = %(shard)s
-			order by creation limit %(batch)s""",
-			{"shards": DRAIN_SHARDS, "shard": shard, "batch": DRAIN_BATCH},
-		)
+		names = queued_in_shard(shard)
 		if not names:
-			return
+			clear_signal(shard)
+			frappe.db.commit()  # the last look in a fresh snapshot, taken after the flag is clear
+			names = queued_in_shard(shard)
+			if not names:
+				return
 		for name in names:
 			if time.monotonic() >= deadline:
-				# This job still counts as started, so a plain enqueue would be deduplicated away.
-				enqueue_drain(shard, suffix="::continued")
+				enqueue_drain(shard)  # the continuation queues behind whatever else waits
 				return
 			process_event(name)
+
+
+def queued_in_shard(shard: int) -> list[str]:
+	return frappe.db.sql_list(
+		"""select name from `tabConnector Event`
+		where status='Queued' and crc32(name) %% %(shards)s = %(shard)s
+		order by creation limit %(batch)s""",
+		{"shards": DRAIN_SHARDS, "shard": shard, "batch": DRAIN_BATCH},
+	)
 
 
 def claim(event_name: str) -> bool:
@@ -279,8 +309,7 @@ def sweep():
 		limit=SWEEP_BATCH,
 	)
 	for name in stale_queued:
-		if not is_job_enqueued(job_id(name)):
-			enqueue_event(name)
+		enqueue_event(name)  # a no-op while the shard's drain is signalled
 
 	processing = frappe.get_all(
 		"Connector Event",

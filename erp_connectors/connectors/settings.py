@@ -1,12 +1,32 @@
-"""Connector Settings, read once per request with safe defaults."""
+"""Connector Settings with safe defaults, kept in each process for a few seconds.
+
+Every webhook reads them (body limit, rate limit); Frappe's document cache costs a Redis round trip
+and an unpickle per request. A saved change reaches the saving process at once and every other
+process within PROCESS_CACHE_SECONDS.
+"""
+
+import time
 
 import frappe
 
 from erp_connectors.connectors.retry import RetryPolicy
 
+PROCESS_CACHE_SECONDS = 10
+_by_site: dict[str, tuple[float, object]] = {}
+
 
 def get_settings():
-	return frappe.get_cached_doc("Connector Settings")
+	site = frappe.local.site
+	cached = _by_site.get(site)
+	if cached and time.monotonic() - cached[0] < PROCESS_CACHE_SECONDS:
+		return cached[1]
+	settings = frappe.get_cached_doc("Connector Settings")
+	_by_site[site] = (time.monotonic(), settings)
+	return settings
+
+
+def forget():
+	_by_site.pop(frappe.local.site, None)
 
 
 def retry_policy() -> RetryPolicy:

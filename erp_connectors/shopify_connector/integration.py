@@ -24,7 +24,9 @@ from erp_connectors.shopify_connector.webhook import ShopifyWebhookSource
 POLL_OVERLAP = timedelta(minutes=5)
 
 
-@frappe.whitelist(allow_guest=True, methods=["POST"])
+# xss_safe: Frappe would sanitise every string of the parsed JSON body for a guest (about 2 ms per
+# order); the intake reads the raw body instead and cleans what it stores (clean_values).
+@frappe.whitelist(allow_guest=True, xss_safe=True, methods=["POST"])
 @rate_limit(limit=webhook_rate_limit, seconds=60)
 def webhook():
 	return intake.receive(ShopifyWebhookSource.name)

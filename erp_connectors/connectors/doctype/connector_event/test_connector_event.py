@@ -6,7 +6,6 @@ from datetime import timedelta
 import frappe
 from frappe.tests.utils import FrappeTestCase, patch_hooks
 from frappe.utils import now_datetime
-from frappe.utils.background_jobs import create_job_id, get_redis_conn, is_job_enqueued
 
 from erp_connectors.connectors import intake, processing
 from erp_connectors.connectors.bench_fixtures import (
@@ -16,6 +15,8 @@ from erp_connectors.connectors.bench_fixtures import (
 	TEST_SECRET,
 	delete_test_events,
 	ensure_test_account,
+	forget_drains,
+	queued_drains,
 	race,
 	webhook_request,
 )
@@ -39,9 +40,11 @@ class TestSourceCase(FrappeTestCase):
 
 	def setUp(self):
 		delete_test_events()
+		forget_drains()
 
 	def tearDown(self):
 		delete_test_events()
+		forget_drains()
 
 
 class TestWebhookIntake(TestSourceCase):
@@ -58,7 +61,7 @@ class TestWebhookIntake(TestSourceCase):
 			(event.status, event.remote_event_id, event.account), ("Queued", "evt-1", TEST_ACCOUNT)
 		)
 		self.assertEqual(json.loads(event.payload), {"id": "evt-1", "behaviour": "ok"})
-		self.assertTrue(is_job_enqueued(processing.job_id(event.name)))
+		self.assertEqual(queued_drains(), [processing.shard_of(event.name)])
 		self.assertNotIn(
 			sign(json.dumps({"id": "evt-1", "behaviour": "ok"}).encode(), TEST_SECRET)["X-Test-Signature"],
 			event.headers,
@@ -72,14 +75,27 @@ class TestWebhookIntake(TestSourceCase):
 		self.assertEqual(len(events()), 1)
 
 	def test_a_redelivery_enqueues_a_stored_event_whose_enqueue_was_lost(self):
-		from rq.job import Job
-
 		status, body = self.receive({"id": "evt-lost-enqueue"})
-		job = Job.fetch(create_job_id(processing.job_id(body["event"])), connection=get_redis_conn())
-		job.delete()  # as if Redis had gone away right after the event was stored
-		self.assertFalse(is_job_enqueued(processing.job_id(body["event"])))
+		forget_drains()  # as if Redis had gone away right after the event was stored
 		self.assertEqual(self.receive({"id": "evt-lost-enqueue"})[1]["message"], "duplicate")
-		self.assertTrue(is_job_enqueued(processing.job_id(body["event"])))
+		self.assertEqual(queued_drains(), [processing.shard_of(body["event"])])
+
+	def test_events_of_a_signalled_shard_enqueue_no_more_drains(self):
+		names = [self.receive({"id": f"evt-burst-{i}"})[1]["event"] for i in range(40)]
+		shards = {processing.shard_of(name) for name in names}
+		self.assertEqual(sorted(queued_drains()), sorted(shards))  # one drain per shard, not per event
+
+	def test_an_event_after_a_drain_emptied_its_shard_gets_a_new_drain(self):
+		first = self.receive({"id": "evt-before-drain"})[1]["event"]
+		shard = processing.shard_of(first)
+		with patch_hooks(HOOK):
+			processing.drain(shard)
+		self.assertEqual(frappe.db.get_value("Connector Event", first, "status"), "Processed")
+		for i in range(40):  # until one lands in the drained shard
+			name = self.receive({"id": f"evt-after-drain-{i}"})[1]["event"]
+			if processing.shard_of(name) == shard:
+				break
+		self.assertEqual(queued_drains().count(shard), 2)  # the first event's, and a new one
 
 	def test_bad_signature_is_401_and_nothing_stored(self):
 		status, body = self.receive({"id": "evt-bad"}, secret="not-the-secret")
@@ -204,7 +220,7 @@ class TestEventProcessing(TestSourceCase):
 		self.assertEqual(processing.retry([name]), 1)
 		event = frappe.get_doc("Connector Event", name)
 		self.assertEqual((event.status, event.attempts), ("Queued", 0))
-		self.assertTrue(is_job_enqueued(processing.job_id(name)))
+		self.assertIn(processing.shard_of(name), queued_drains())
 		# after the cause is fixed the retry succeeds
 		frappe.db.set_value(
 			"Connector Event", name, "payload", json.dumps({"id": "needs_attention", "behaviour": "ok"})
@@ -267,9 +283,9 @@ class TestEventProcessing(TestSourceCase):
 		frappe.db.commit()
 		processing.sweep()
 		self.assertEqual(frappe.db.get_value("Connector Event", due, "status"), "Queued")
-		self.assertTrue(is_job_enqueued(processing.job_id(due)))
+		self.assertIn(processing.shard_of(due), queued_drains())
 		self.assertEqual(frappe.db.get_value("Connector Event", crashed, "status"), "Queued")  # again, now
-		self.assertTrue(is_job_enqueued(processing.job_id(crashed)))
+		self.assertIn(processing.shard_of(crashed), queued_drains())
 
 
 class TestDeadWorkersAndRetention(TestEventProcessing):
@@ -287,7 +303,7 @@ class TestDeadWorkersAndRetention(TestEventProcessing):
 		with processing.Lease(running):  # its worker is alive and renewing
 			processing.sweep()
 		self.assertEqual(frappe.db.get_value("Connector Event", abandoned, "status"), "Queued")
-		self.assertTrue(is_job_enqueued(processing.job_id(abandoned)))
+		self.assertIn(processing.shard_of(abandoned), queued_drains())
 		self.assertEqual(frappe.db.get_value("Connector Event", running, "status"), "Processing")
 		self.assertIn("worker stopped", frappe.db.get_value("Connector Event", abandoned, "error_log"))
 

@@ -2,6 +2,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from erp_connectors.connectors import settings
+
 
 class ConnectorSettings(Document):
 	def validate(self):
@@ -10,3 +12,6 @@ class ConnectorSettings(Document):
 				frappe.throw(_("{0} must be at least 1").format(self.meta.get_label(field)))
 		if self.base_delay_seconds > self.max_delay_seconds:
 			frappe.throw(_("First Retry Delay cannot be longer than Longest Retry Delay"))
+
+	def on_update(self):
+		settings.forget()
