@@ -200,8 +200,7 @@ def main():
 		order = make_order(template, index, "DRILL-SKU", first_id)
 		body = json.dumps(order).encode()
 		webhook_id = str(uuid.uuid4())
-		headers = signed_headers(body, SECRET, SHOP, "orders/create", webhook_id)
-		headers.setdefault("X-Shopify-Event-Id", webhook_id)
+		headers = signed_headers(body, SECRET, SHOP, "orders/create", webhook_id, event_id=webhook_id)
 		deliveries += [("Shopify", webhook_id, SHOPIFY_PATH, body, headers)] * 2
 	for _, event in payments:
 		body, headers = signed_event(event, STRIPE_SECRET)
