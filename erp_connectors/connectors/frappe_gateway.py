@@ -49,12 +49,14 @@ def insert_row(doctype: str, values: dict) -> str | None:
 	user = frappe.session.user
 	row = {"creation": timestamp, "modified": timestamp, "owner": user, "modified_by": user, **values}
 	columns = ", ".join(f"`{column}`" for column in ("name", *row))
-	placeholders = ", ".join(["%s"] * (len(row) + 1))
+	literals = [_literal(value) for value in row.values()]
+	placeholders = ", ".join(["%s", *(sql for sql, _ in literals)])
+	parameters = [parameter for _, parameter in literals if parameter is not _INLINE]
 	for _ in range(5):
 		name = frappe.generate_hash(length=10)
 		try:
 			frappe.db.sql(
-				f"insert into `tab{doctype}` ({columns}) values ({placeholders})", [name, *row.values()]
+				f"insert into `tab{doctype}` ({columns}) values ({placeholders})", [name, *parameters]
 			)
 			return name
 		except Exception as error:
@@ -64,6 +66,19 @@ def insert_row(doctype: str, values: dict) -> str | None:
 				return None
 			raise
 	raise frappe.DuplicateEntryError(doctype)
+
+
+_INLINE = object()
+# PyMySQL escapes a str in Python, a character at a time (0.3 ms for an 11 KB order, on every
+# webhook); its hex is made in C and holds nothing to escape. MariaDB stores the bytes as the
+# column's UTF-8 text.
+_HEX_FROM_CHARS = 2048
+
+
+def _literal(value) -> tuple[str, object]:
+	if isinstance(value, str) and len(value) >= _HEX_FROM_CHARS and frappe.db.db_type == "mariadb":
+		return f"x'{value.encode().hex()}'", _INLINE
+	return "%s", value
 
 
 class FrappeGateway:

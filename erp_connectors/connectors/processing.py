@@ -52,7 +52,8 @@ def shard_of(event_name: str) -> int:
 # after it find the flag set and a drain on its way, at the cost of that one round trip. The drain
 # clears the flag when it finds its shard empty and then looks once more, so an event stored after
 # that look always finds the flag clear and enqueues a new drain.
-# A drain lost with its flag set (its worker killed) is replaced once the flag expires.
+# A running drain keeps its flag set, batch by batch; a drain lost with its flag set (its worker
+# killed) is replaced once the flag expires.
 SIGNAL_SECONDS = 60
 
 
@@ -74,6 +75,11 @@ def signal_drain(shard: int):
 		with suppress(Exception):
 			redis.delete(signal_key(shard))  # the next event tries again
 		raise
+
+
+def keep_signal(shard: int):
+	with suppress(Exception):  # Redis away: events signal again once it is back
+		get_redis_conn().set(signal_key(shard), 1, ex=SIGNAL_SECONDS)
 
 
 def clear_signal(shard: int):
@@ -101,6 +107,7 @@ def drain(shard: int):
 			names = queued_in_shard(shard)
 			if not names:
 				return
+		keep_signal(shard)
 		for name in names:
 			if time.monotonic() >= deadline:
 				enqueue_drain(shard)  # the continuation queues behind whatever else waits

@@ -2,6 +2,7 @@
 
 import json
 from datetime import timedelta
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase, patch_hooks
@@ -97,6 +98,19 @@ class TestWebhookIntake(TestSourceCase):
 				break
 		self.assertEqual(queued_drains().count(shard), 2)  # the first event's, and a new one
 
+	def test_a_drain_out_of_time_leaves_one_continuation_and_keeps_its_shard_signalled(self):
+		names = [self.receive({"id": f"evt-long-{i}"})[1]["event"] for i in range(20)]
+		shard = processing.shard_of(names[0])
+		forget_drains()
+		with patch_hooks(HOOK), patch.object(processing, "DRAIN_SECONDS", 0):
+			processing.drain(shard)
+		self.assertEqual(queued_drains().count(shard), 1)  # its continuation
+		for i in range(40):
+			name = self.receive({"id": f"evt-long-more-{i}"})[1]["event"]
+			if processing.shard_of(name) == shard:
+				break
+		self.assertEqual(queued_drains().count(shard), 1)  # the new event rides on the continuation
+
 	def test_bad_signature_is_401_and_nothing_stored(self):
 		status, body = self.receive({"id": "evt-bad"}, secret="not-the-secret")
 		self.assertEqual(status, 401)
@@ -142,6 +156,53 @@ class TestWebhookIntake(TestSourceCase):
 		self.assertEqual(sorted(duplicate for _, duplicate in results), [False, True])
 		self.assertEqual(len({name for name, _ in results}), 1)
 		self.assertEqual(len(events(remote_event_id="evt-race")), 1)
+
+
+class TestEventRows(TestSourceCase):
+	"""The event row itself: written without a document, exactly, once."""
+
+	def store(self, event_id):
+		event = InboundEvent(event_id=event_id, topic="test/event", payload={"id": event_id})
+		return intake.store_event(SOURCE, TEST_ACCOUNT, event, {})[0]
+
+	def test_a_name_already_taken_is_drawn_again(self):
+		taken = self.store("name-taken")
+		with patch.object(frappe, "generate_hash", side_effect=[taken, "fresh00001"]):
+			self.assertEqual(self.store("name-fresh"), "fresh00001")
+		self.assertEqual(frappe.db.get_value("Connector Event", taken, "remote_event_id"), "name-taken")
+
+	def test_text_is_stored_exactly_as_given_short_or_long(self):
+		from erp_connectors.connectors.frappe_gateway import insert_row
+
+		tricky = "Grüße 😀 'q' \"dq\" \\ back \n\x00 %s %(x)s x'41' '); drop table `tabToDo`; --"
+		for text in (tricky, tricky * 100):  # the long one goes as a hex literal
+			name = insert_row(
+				"Connector Event",
+				{
+					"source": SOURCE.name,
+					"account": TEST_ACCOUNT,
+					"remote_event_id": f"exact-{len(text)}",
+					"topic": "test/event",
+					"status": "Dead",
+					"payload": text,
+				},
+			)
+			frappe.db.commit()
+			self.assertEqual(frappe.db.get_value("Connector Event", name, "payload"), text)
+		self.assertTrue(frappe.db.table_exists("ToDo"))
+
+	def test_a_follow_up_stored_twice_is_one_event_and_the_callers_writes_stay(self):
+		account = frappe._dict(doctype="User", name=TEST_ACCOUNT)
+		with patch_hooks(HOOK):
+			first = intake.queue_event(account, "test/event", "follow-1", {"id": "follow-1"})
+			todo = frappe.get_doc({"doctype": "ToDo", "description": "connector test follow-up"}).insert()
+			second = intake.queue_event(account, "test/event", "follow-1", {"id": "follow-1"})
+			frappe.db.commit()
+		self.assertIsNotNone(first)
+		self.assertIsNone(second)
+		self.assertTrue(frappe.db.exists("ToDo", todo.name))
+		self.assertEqual([e.name for e in events(remote_event_id="follow-1")], [first])
+		self.assertEqual(queued_drains(), [processing.shard_of(first)])  # signalled after the commit
 
 
 class TestEventProcessing(TestSourceCase):
