@@ -106,30 +106,30 @@ def race(work, arguments: list[tuple]) -> list:
 	return results
 
 
-def queued_drains() -> list[int]:
-	"""The shards of this site's drain jobs waiting in the queue, one entry per job."""
+def _drain_jobs() -> list:
 	from frappe.utils.background_jobs import get_queue
 
 	return [
-		job.kwargs["kwargs"]["shard"]
+		job
 		for job in get_queue("default").get_jobs()
 		if job.kwargs.get("site") == frappe.local.site
 		and job.kwargs.get("method") == "erp_connectors.connectors.processing.drain"
 	]
 
 
+def queued_drains() -> list[int]:
+	"""The shards of this site's drain jobs waiting in the queue, one entry per job."""
+	return [job.kwargs["kwargs"]["shard"] for job in _drain_jobs()]
+
+
 def forget_drains():
 	"""As after a Redis restart: no drain queued and no shard signalled (no worker runs in tests)."""
-	from frappe.utils.background_jobs import get_queue, get_redis_conn
+	from frappe.utils.background_jobs import get_redis_conn
 
 	from erp_connectors.connectors import processing
 
-	queue = get_queue("default")
-	for job in queue.get_jobs():
-		if job.kwargs.get("site") == frappe.local.site and job.kwargs.get("method") == (
-			"erp_connectors.connectors.processing.drain"
-		):
-			job.delete()
+	for job in _drain_jobs():
+		job.delete()
 	get_redis_conn().delete(*(processing.signal_key(shard) for shard in range(processing.DRAIN_SHARDS)))
 
 
