@@ -106,20 +106,12 @@ def race(work, arguments: list[tuple]) -> list:
 	return results
 
 
-def _drain_jobs() -> list:
-	from frappe.utils.background_jobs import get_queue
-
-	return [
-		job
-		for job in get_queue("default").get_jobs()
-		if job.kwargs.get("site") == frappe.local.site
-		and job.kwargs.get("method") == "erp_connectors.connectors.processing.drain"
-	]
+DRAIN = "erp_connectors.connectors.processing.drain"
 
 
 def queued_drains() -> list[int]:
 	"""The shards of this site's drain jobs waiting in the queue, one entry per job."""
-	return [job.kwargs["kwargs"]["shard"] for job in _drain_jobs()]
+	return [job.kwargs["kwargs"]["shard"] for job in queued_jobs(job_name=DRAIN)]
 
 
 def forget_drains():
@@ -128,8 +120,7 @@ def forget_drains():
 
 	from erp_connectors.connectors import processing
 
-	for job in _drain_jobs():
-		job.delete()
+	remove_queued_jobs(job_name=DRAIN)
 	get_redis_conn().delete(*(processing.signal_key(shard) for shard in range(processing.DRAIN_SHARDS)))
 
 
@@ -227,15 +218,20 @@ def ensure_accounts(rows, company: str = "Test Company"):
 def remove_queued_jobs(site: str | None = None, job_name: str | None = None, queues=None) -> int:
 	"""Delete this site's queued jobs (of one method, if given), so a worker started later never runs
 	a test's job against a fake that is gone, and no test counts another's."""
+	jobs = list(queued_jobs(site, job_name, queues))
+	for job in jobs:
+		job.delete()
+	return len(jobs)
+
+
+def queued_jobs(site: str | None = None, job_name: str | None = None, queues=None):
+	"""This site's queued jobs (of one method, if given)."""
 	site = site or frappe.local.site
-	removed = 0
 	for queue in queues or _queues():
 		for job in queue.jobs:
 			kwargs = job.kwargs or {}
 			if kwargs.get("site") == site and (job_name is None or kwargs.get("job_name") == job_name):
-				job.delete()
-				removed += 1
-	return removed
+				yield job
 
 
 def _queues():
