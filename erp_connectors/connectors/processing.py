@@ -72,8 +72,7 @@ def signal_drain(shard: int):
 	try:
 		enqueue_drain(shard)
 	except Exception:
-		with suppress(Exception):
-			redis.delete(signal_key(shard))  # the next event tries again
+		clear_signal(shard)  # the next event tries again
 		raise
 
 
