@@ -55,6 +55,15 @@ def make_order(template: dict, index: int, sku: str, first_id: int = 7_000_000_0
 	return order
 
 
+def set_webhook_rate_limit(frappe, limit: int) -> int:
+	"""Set Connector Settings' per-IP webhook limit; returns the one it replaced."""
+	settings = frappe.get_single("Connector Settings")
+	previous = settings.webhook_rate_limit_per_minute
+	settings.webhook_rate_limit_per_minute = limit
+	settings.save(ignore_permissions=True)
+	return previous
+
+
 def connect(bench: Path, site: str):
 	os.chdir(bench / "sites")
 	import frappe
@@ -166,10 +175,7 @@ def main():
 	ensure_items([SKU])
 	# Every delivery comes from this one address; Shopify's come from many. The per-IP webhook limit
 	# would answer 429 to most of them, so it is lifted for the run and put back after.
-	settings = frappe.get_single("Connector Settings")
-	rate_limit = settings.webhook_rate_limit_per_minute
-	settings.webhook_rate_limit_per_minute = 1_000_000
-	settings.save(ignore_permissions=True)
+	rate_limit = set_webhook_rate_limit(frappe, 1_000_000)
 	template = json.loads(TEMPLATE.read_text())
 	customer_doc = mapping.customer_doc(make_order(template, 0, SKU), {"customer_group": "Commercial"})
 	customer = frappe.db.get_value("Customer", {"customer_name": customer_doc["customer_name"]})
@@ -289,9 +295,7 @@ def main():
 	elapsed = time.time() - started
 	idle1, total1 = cpu_times()
 	stack.stop()
-	settings.reload()
-	settings.webhook_rate_limit_per_minute = rate_limit
-	settings.save(ignore_permissions=True)
+	set_webhook_rate_limit(frappe, rate_limit)
 	frappe.db.commit()
 
 	ours = args.orders / (elapsed / 60)

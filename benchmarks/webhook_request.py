@@ -29,7 +29,7 @@ def main():
 
 	sys.path.insert(0, str(HERE))
 	import frappe
-	from intake_webhooks import SKU, TEMPLATE, make_order
+	from intake_webhooks import SKU, TEMPLATE, make_order, set_webhook_rate_limit
 	from order_profile import Counters
 
 	frappe.init(site=args.site, sites_path=".")
@@ -39,10 +39,7 @@ def main():
 
 	ensure_store()
 	ensure_items([SKU])
-	settings = frappe.get_single("Connector Settings")
-	rate_limit = settings.webhook_rate_limit_per_minute
-	settings.webhook_rate_limit_per_minute = 1_000_000  # every request comes from one address
-	settings.save(ignore_permissions=True)
+	rate_limit = set_webhook_rate_limit(frappe, 1_000_000)  # every request comes from one address
 	frappe.db.commit()
 	frappe.destroy()
 
@@ -99,9 +96,7 @@ def main():
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	frappe.db.sql("delete from `tabConnector Event` where remote_event_id in %s", (tuple(sent),))
-	settings = frappe.get_single("Connector Settings")
-	settings.webhook_rate_limit_per_minute = rate_limit
-	settings.save(ignore_permissions=True)
+	set_webhook_rate_limit(frappe, rate_limit)
 	frappe.db.commit()
 	frappe.destroy()
 
