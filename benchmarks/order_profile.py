@@ -28,31 +28,40 @@ class Counters:
 		self.counts = collections.Counter()
 
 	def install(self):
+		"""Counted where the round trips happen: each statement a cursor sends (Frappe's own or any
+		that bypasses frappe.db.sql), each Redis command outside a pipeline and each pipeline sent."""
+		import pymysql.cursors
 		import redis
 		import rq
-		from frappe.database.database import Database
 
 		counts = self.counts
-		original_sql, original_redis, original_enqueue = (
-			Database.sql,
+		original_execute, original_redis, original_pipeline, original_enqueue = (
+			pymysql.cursors.Cursor.execute,
 			redis.Redis.execute_command,
+			redis.client.Pipeline.execute,
 			rq.Queue.enqueue_call,
 		)
 
-		def sql(db, query, *args, **kwargs):
+		def execute(cursor, query, *args, **kwargs):
 			text = str(query).strip().lower()
 			counts["commits" if text.startswith("commit") else "queries"] += 1
-			return original_sql(db, query, *args, **kwargs)
+			return original_execute(cursor, query, *args, **kwargs)
 
 		def execute_command(client, *args, **kwargs):
 			counts["redis"] += 1
 			return original_redis(client, *args, **kwargs)
 
+		def execute_pipeline(pipeline, *args, **kwargs):
+			counts["redis"] += 1
+			return original_pipeline(pipeline, *args, **kwargs)
+
 		def enqueue_call(queue, *args, **kwargs):
 			counts["jobs"] += 1
 			return original_enqueue(queue, *args, **kwargs)
 
-		Database.sql, redis.Redis.execute_command, rq.Queue.enqueue_call = sql, execute_command, enqueue_call
+		pymysql.cursors.Cursor.execute = execute
+		redis.Redis.execute_command, redis.client.Pipeline.execute = execute_command, execute_pipeline
+		rq.Queue.enqueue_call = enqueue_call
 
 	def take(self) -> dict:
 		taken = dict(self.counts)

@@ -52,12 +52,12 @@ def insert_row(doctype: str, values: dict) -> str | None:
 	literals = [_literal(value) for value in row.values()]
 	placeholders = ", ".join(["%s", *(sql for sql, _ in literals)])
 	parameters = [parameter for _, parameter in literals if parameter is not _INLINE]
+	query = f"insert into `tab{doctype}` ({columns}) values ({placeholders})"
+	run = _execute if any(parameter is _INLINE for _, parameter in literals) else frappe.db.sql
 	for _ in range(5):
 		name = frappe.generate_hash(length=10)
 		try:
-			frappe.db.sql(
-				f"insert into `tab{doctype}` ({columns}) values ({placeholders})", [name, *parameters]
-			)
+			run(query, [name, *parameters])
 			return name
 		except Exception as error:
 			if frappe.db.is_primary_key_violation(error):
@@ -79,6 +79,18 @@ def _literal(value) -> tuple[str, object]:
 	if isinstance(value, str) and len(value) >= _HEX_FROM_CHARS and frappe.db.db_type == "mariadb":
 		return f"x'{value.encode().hex()}'", _INLINE
 	return "%s", value
+
+
+def _execute(query: str, values: list) -> None:
+	"""frappe.db.sql for a statement carrying hex literals, less its case-blind `ifnull(` rewrite: a
+	regex over the whole statement, 0.3 ms for an order's hex, where no ifnull can be. The write
+	still counts toward Frappe's per-transaction limit and reaches its query log."""
+	db = frappe.db
+	if not db._conn:
+		db.connect()
+	db.check_transaction_status(query)
+	db._cursor.execute(query, values)
+	db.log_query(query, values, False, False)
 
 
 class FrappeGateway:

@@ -1,8 +1,10 @@
 """The one webhook intake path every connector shares.
 
 Order matters: size check, raw body, signature (constant time), parse, insert
-keyed by the remote event id (a duplicate is a no-op), commit, enqueue, 2xx.
-Nothing is acknowledged before it is stored.
+keyed by the remote event id (a duplicate is a no-op), commit, signal the drain, 2xx.
+Nothing is acknowledged before it is stored: the commit is Frappe's own at the end of the
+request (one commit, not ours and then Frappe's), which comes before the answer is sent; a
+failed commit never reaches the sender as a 2xx.
 """
 
 import json
@@ -17,6 +19,8 @@ from erp_connectors.connectors.frappe_gateway import clean_values, insert_row
 from erp_connectors.connectors.redaction import redact
 from erp_connectors.connectors.registry import get_binding
 from erp_connectors.connectors.settings import max_body_bytes
+
+RETRY_AFTER_SECONDS = 30
 
 
 def reply(status: int, message: str, **extra) -> Response:
@@ -53,14 +57,25 @@ def receive(source_name: str, parse_only: bool = False) -> Response:
 	if parse_only:
 		return reply(200, "parsed")
 
-	name, duplicate = store_event(source, account, event, headers)
-	# A redelivery of an event still waiting is enqueued again (the job id deduplicates): the first
-	# delivery may have been stored but not enqueued, Redis being away, and answered 5xx for it.
+	name, duplicate = store_event(source, account, event, headers, commit=False)
+	answer = reply(200, "duplicate" if duplicate else "queued", event=name)
+	# A redelivery of an event still waiting signals it again: the first delivery may have been
+	# stored but not signalled, Redis being away, and answered 503 for it.
 	if not duplicate or frappe.db.get_value("Connector Event", name, "status") == "Queued":
-		from erp_connectors.connectors.processing import enqueue_event
+		frappe.db.after_commit.add(lambda: _signal_or_ask_again(name, answer))
+	return answer
 
+
+def _signal_or_ask_again(name: str, answer: Response):
+	from erp_connectors.connectors.processing import enqueue_event
+
+	try:
 		enqueue_event(name)
-	return reply(200, "duplicate" if duplicate else "queued", event=name)
+	except Exception:
+		# Stored but not signalled: the sender delivers again, and that duplicate signals it.
+		answer.status_code = 503
+		answer.set_data(json.dumps({"message": "Stored, not yet queued; deliver again.", "event": name}))
+		answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
 
 def _verify_quietly(source, body: bytes, headers: dict, query: dict, secrets: list[str]) -> bool:
@@ -73,8 +88,8 @@ def _verify_quietly(source, body: bytes, headers: dict, query: dict, secrets: li
 	return True
 
 
-def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
-	"""Insert and commit the event. Returns (name, was_duplicate)."""
+def store_event(source, account: str, event, headers: dict, commit: bool = True) -> tuple[str, bool]:
+	"""Insert the event and, unless the caller commits it, commit. Returns (name, was_duplicate)."""
 	values = clean_values(
 		"Connector Event",
 		{
@@ -86,7 +101,7 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 			"occurred_at": event.occurred_at,
 			"received_at": now_datetime(),
 			"status": "Queued",
-			"payload": json.dumps(event.payload),
+			"payload": event.payload_json if event.payload_json is not None else json.dumps(event.payload),
 			"headers": json.dumps(redact(headers), indent=1),
 			"origin": "Webhook" if headers else "Poll",  # polls and backfills store no headers
 		},
@@ -107,7 +122,8 @@ def store_event(source, account: str, event, headers: dict) -> tuple[str, bool]:
 			},
 		)
 		return existing, True
-	frappe.db.commit()
+	if commit:
+		frappe.db.commit()
 	return name, False
 
 

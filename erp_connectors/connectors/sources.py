@@ -22,6 +22,18 @@ class InboundEvent:
 	topic: str
 	payload: Any
 	occurred_at: str | None = None
+	# The payload's JSON as the remote sent it, when the payload is the whole body: stored as is
+	# instead of dumped again (0.1 ms for an order, inside the remote's delivery timeout).
+	payload_json: str | None = None
+
+
+def body_text(body: bytes) -> str | None:
+	"""The body as text that json.loads reads back to what json.loads(body) gave; None when it is
+	not UTF-8 (json.loads also reads UTF-16 and UTF-32, which are dumped again instead)."""
+	try:
+		return body.decode("utf-8-sig")  # json.loads skips a UTF-8 byte-order mark; so must the text
+	except UnicodeDecodeError:
+		return None
 
 
 @dataclass

@@ -4,21 +4,44 @@
   account lookup, the rate limiter or anything of ours runs. Frappe itself has already read the
   body by then (up to its own 25 MB cap), so the proxy's `client_max_body_size` for these paths is
   what keeps large bodies off the server; the README shows the nginx lines.
+- rate_limited: Frappe's per-client limit (a window opens with a client's first request and allows
+  Connector Settings' webhook limit in a minute) in one Redis round trip instead of Frappe's two.
 - after_request: any 5xx on a webhook path becomes 503 with Retry-After and no internals (Redis or
   the database down, say). Nothing was acknowledged, so the sender retries, and nothing of the
   server's insides reaches a guest.
 """
 
+import functools
 import json
 
 import frappe
 from werkzeug.exceptions import HTTPException
 
-from erp_connectors.connectors.intake import reply
+from erp_connectors.connectors.intake import RETRY_AFTER_SECONDS, reply
 from erp_connectors.connectors.registry import binding_for_endpoint
-from erp_connectors.connectors.settings import max_body_bytes
+from erp_connectors.connectors.settings import max_body_bytes, webhook_rate_limit
 
-RETRY_AFTER_SECONDS = 30
+RATE_WINDOW_SECONDS = 60
+
+
+def rate_limited(endpoint):
+	@functools.wraps(endpoint)
+	def limited(*args, **kwargs):
+		key = frappe.cache.make_key(f"rl:{frappe.request.path}:{frappe.local.request_ip}")
+		window = frappe.cache.pipeline(transaction=False)
+		window.set(key, 0, ex=RATE_WINDOW_SECONDS, nx=True).incr(key).ttl(key)
+		_, count, seconds_left = window.execute()
+		limit = webhook_rate_limit()
+		if count > limit:
+			retry_after = max(1, seconds_left)
+			response = reply(
+				429, f"More than {limit} requests a minute from this address; retry in {retry_after} s."
+			)
+			response.headers["Retry-After"] = str(retry_after)
+			raise HTTPException(response=response)
+		return endpoint(*args, **kwargs)
+
+	return limited
 
 
 def refuse_oversized_body():
@@ -36,6 +59,8 @@ def refuse_oversized_body():
 def unavailable_instead_of_server_error(response=None, request=None):
 	if response is None or request is None or response.status_code < 500:
 		return
+	if "Retry-After" in response.headers:
+		return  # the intake's own answer (an event stored but not yet queued)
 	try:
 		is_webhook = binding_for_endpoint(request.path) is not None
 	except Exception:

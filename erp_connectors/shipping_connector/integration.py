@@ -1,21 +1,20 @@
 """Frappe surface of the shipping connector: the carrier webhook endpoint and the sync context."""
 
 import frappe
-from frappe.rate_limiter import rate_limit
 
 from erp_connectors.connectors import intake
 from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.connectors.registry import ConnectorBinding
-from erp_connectors.connectors.settings import webhook_rate_limit
 from erp_connectors.connectors.sources import SyncContext
+from erp_connectors.connectors.webhook_guards import rate_limited
 from erp_connectors.shipping_connector.webhook import CarrierWebhookSource
 
 
 # xss_safe: Frappe would sanitise every string of the parsed JSON body for a guest (about 2 ms per
 # order); the intake reads the raw body instead and cleans what it stores (clean_values).
 @frappe.whitelist(allow_guest=True, xss_safe=True, methods=["POST"])
-@rate_limit(limit=webhook_rate_limit, seconds=60)
+@rate_limited
 def webhook():
 	"""Register `<site>/api/method/erp_connectors.shipping_connector.integration.webhook?account=<Carrier Account>`."""
 	return intake.receive(CarrierWebhookSource.name)

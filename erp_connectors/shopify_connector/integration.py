@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta, timezone
 
 import frappe
-from frappe.rate_limiter import rate_limit
 from frappe.utils import get_system_timezone
 
 from erp_connectors.connectors import call_log, intake, site_policy
@@ -12,8 +11,8 @@ from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.connectors.processing import enqueue_event
 from erp_connectors.connectors.registry import ConnectorBinding
-from erp_connectors.connectors.settings import webhook_rate_limit
 from erp_connectors.connectors.sources import InboundEvent, SyncContext
+from erp_connectors.connectors.webhook_guards import rate_limited
 from erp_connectors.shopify_connector.auth_sync import StoreTokens, set_state
 from erp_connectors.shopify_connector.bulk import orders_by_bulk
 from erp_connectors.shopify_connector.graphql_client import HOSTS, ShopifyGraphQL
@@ -27,7 +26,7 @@ POLL_OVERLAP = timedelta(minutes=5)
 # xss_safe: Frappe would sanitise every string of the parsed JSON body for a guest (about 2 ms per
 # order); the intake reads the raw body instead and cleans what it stores (clean_values).
 @frappe.whitelist(allow_guest=True, xss_safe=True, methods=["POST"])
-@rate_limit(limit=webhook_rate_limit, seconds=60)
+@rate_limited
 def webhook():
 	return intake.receive(ShopifyWebhookSource.name)
 

@@ -16,7 +16,7 @@ import shopify_app
 
 from erp_connectors.connectors.errors import SignatureError
 from erp_connectors.connectors.signatures import verify_hmac
-from erp_connectors.connectors.sources import InboundEvent, WebhookSource
+from erp_connectors.connectors.sources import InboundEvent, WebhookSource, body_text
 from erp_connectors.shopify_connector import payments, payouts
 from erp_connectors.shopify_connector.handlers import HANDLERS, RUNS_WHEN_DISABLED
 
@@ -109,7 +109,11 @@ class ShopifyWebhookSource(WebhookSource):
 		if problem:
 			raise ValueError(f"the topic header does not fit the signed body: {problem}")
 		return InboundEvent(
-			event_id=event_id, topic=topic, payload=payload, occurred_at=headers.get("x-shopify-triggered-at")
+			event_id=event_id,
+			topic=topic,
+			payload=payload,
+			occurred_at=headers.get("x-shopify-triggered-at"),
+			payload_json=body_text(body),
 		)
 
 

@@ -3,7 +3,6 @@
 from urllib.parse import quote
 
 import frappe
-from frappe.rate_limiter import rate_limit
 
 from erp_connectors.connectors import call_log, intake, site_policy
 from erp_connectors.connectors.budget import budget_for
@@ -11,8 +10,8 @@ from erp_connectors.connectors.frappe_gateway import FrappeGateway
 from erp_connectors.connectors.gateway import AccountRef
 from erp_connectors.connectors.redaction import secret
 from erp_connectors.connectors.registry import ConnectorBinding
-from erp_connectors.connectors.settings import webhook_rate_limit
 from erp_connectors.connectors.sources import SyncContext
+from erp_connectors.connectors.webhook_guards import rate_limited
 from erp_connectors.stripe_connector.client import HOSTS, StripeAccountClient
 from erp_connectors.stripe_connector.webhook import StripeWebhookSource
 
@@ -24,7 +23,7 @@ REQUESTS_PER_SECOND = {"Live": 100, "Test": 25}
 # xss_safe: Frappe would sanitise every string of the parsed JSON body for a guest (about 2 ms per
 # order); the intake reads the raw body instead and cleans what it stores (clean_values).
 @frappe.whitelist(allow_guest=True, xss_safe=True, methods=["POST"])
-@rate_limit(limit=webhook_rate_limit, seconds=60)
+@rate_limited
 def webhook():
 	"""Register `<site>/api/method/erp_connectors.stripe_connector.integration.webhook?account=<Stripe Account>`."""
 	return intake.receive(StripeWebhookSource.name)

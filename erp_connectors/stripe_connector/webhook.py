@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from erp_connectors.connectors.errors import NeedsAttention, SignatureError
 from erp_connectors.connectors.signatures import hmac_sha256, matches
-from erp_connectors.connectors.sources import InboundEvent, WebhookSource
+from erp_connectors.connectors.sources import InboundEvent, WebhookSource, body_text
 from erp_connectors.stripe_connector.handlers import HANDLERS
 from erp_connectors.stripe_connector.livemode import check_livemode
 
@@ -126,5 +126,9 @@ class StripeWebhookSource(WebhookSource):
 		if isinstance(created, int):
 			occurred_at = datetime.fromtimestamp(created, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 		return InboundEvent(
-			event_id=str(event["id"]), topic=str(event["type"]), payload=event, occurred_at=occurred_at
+			event_id=str(event["id"]),
+			topic=str(event["type"]),
+			payload=event,
+			occurred_at=occurred_at,
+			payload_json=body_text(body),
 		)

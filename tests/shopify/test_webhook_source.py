@@ -63,6 +63,28 @@ def test_parse_keeps_18_digit_ids_exact():
 	assert json.dumps(event.payload["id"]) == "820982911946154508"
 
 
+@pytest.mark.parametrize(
+	"body",
+	[
+		BODY,
+		b"\xef\xbb\xbf" + BODY,  # a UTF-8 byte-order mark, which json.loads skips
+		json.dumps({**json.loads(BODY), "note": "caf\u00e9 \U0001f600"}, ensure_ascii=False).encode(),
+	],
+)
+def test_the_payload_is_kept_as_sent_and_reads_back_to_what_was_parsed(body):
+	event = SOURCE.parse(body, headers(body))
+	assert event.payload_json is not None
+	assert json.loads(event.payload_json) == event.payload
+	assert event.payload_json.encode() in body
+
+
+def test_a_body_that_is_not_utf8_leaves_the_payload_to_be_dumped_again():
+	body = json.dumps(json.loads(BODY)).encode("utf-16")  # json.loads reads it; it is not UTF-8 text
+	event = SOURCE.parse(body, headers(body))
+	assert event.payload["id"] == 820982911946154508
+	assert event.payload_json is None
+
+
 @pytest.mark.parametrize("body", [b'{"id": 1,', b"[1, 2]", b"not json"])
 def test_malformed_payload_is_a_value_error(body):
 	with pytest.raises(ValueError):

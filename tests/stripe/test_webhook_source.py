@@ -116,6 +116,7 @@ def test_parse_event():
 	assert event.topic == "checkout.session.completed"
 	assert event.payload["data"]["object"]["amount_total"] == 1099
 	assert event.occurred_at == "2024-07-25 23:03:20"
+	assert event.payload_json == body.decode()  # stored as Stripe sent it, not dumped again
 
 
 @pytest.mark.parametrize(

@@ -52,6 +52,7 @@ class TestWebhookIntake(TestSourceCase):
 	def receive(self, payload=None, **kwargs):
 		with patch_hooks(HOOK), webhook_request(payload, **kwargs):
 			response = intake.receive(SOURCE.name)
+			frappe.db.commit()  # Frappe's, at the end of the request: it stores the event and signals it
 		return response.status_code, json.loads(response.get_data())
 
 	def test_valid_webhook_is_stored_then_enqueued(self):
