@@ -56,15 +56,6 @@ def make_order(template: dict, index: int, sku: str, first_id: int = 7_000_000_0
 	return order
 
 
-def set_webhook_rate_limit(frappe, limit: int) -> int:
-	"""Set Connector Settings' per-IP webhook limit; returns the one it replaced."""
-	settings = frappe.get_single("Connector Settings")
-	previous = settings.webhook_rate_limit_per_minute
-	settings.webhook_rate_limit_per_minute = limit
-	settings.save(ignore_permissions=True)
-	return previous
-
-
 def connect(bench: Path, site: str):
 	os.chdir(bench / "sites")
 	import frappe
@@ -169,7 +160,7 @@ def main():
 	from bench_stack import Stack
 
 	frappe = connect(args.bench, args.site)
-	from erp_connectors.connectors.bench_fixtures import before_tests
+	from erp_connectors.connectors.bench_fixtures import before_tests, set_connector_settings
 	from erp_connectors.shopify_connector import mapping
 	from erp_connectors.shopify_connector.bench_fixtures import SECRET, SHOP, ensure_items, ensure_store
 	from erp_connectors.testing.shopify_webhooks import signed_headers
@@ -179,7 +170,7 @@ def main():
 	ensure_items([SKU])
 	# Every delivery comes from this one address; Shopify's come from many. The per-IP webhook limit
 	# would answer 429 to most of them, so it is lifted for the run and put back after.
-	rate_limit = set_webhook_rate_limit(frappe, 1_000_000)
+	previous_settings = set_connector_settings(webhook_rate_limit_per_minute=1_000_000)
 	previous_handler = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 	stack = None
 	try:
@@ -336,8 +327,7 @@ def main():
 		signal.signal(signal.SIGTERM, previous_handler)
 		if stack is not None:
 			stack.stop()
-		set_webhook_rate_limit(frappe, rate_limit)
-		frappe.db.commit()
+		set_connector_settings(**previous_settings)
 		frappe.destroy()
 
 

@@ -29,18 +29,19 @@ def main():
 
 	sys.path.insert(0, str(HERE))
 	import frappe
-	from intake_webhooks import SKU, TEMPLATE, make_order, set_webhook_rate_limit
+	from intake_webhooks import SKU, TEMPLATE, make_order
 	from order_profile import Counters
 
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
+	from erp_connectors.connectors.bench_fixtures import set_connector_settings
 	from erp_connectors.shopify_connector.bench_fixtures import SECRET, SHOP, ensure_items, ensure_store
 	from erp_connectors.testing.shopify_webhooks import signed_headers
 
 	ensure_store()
 	ensure_items([SKU])
-	rate_limit = set_webhook_rate_limit(frappe, 1_000_000)  # every request comes from one address
-	frappe.db.commit()
+	# Every request comes from one address: the per-IP webhook limit is lifted for the run.
+	previous_settings = set_connector_settings(webhook_rate_limit_per_minute=1_000_000)
 	frappe.destroy()
 
 	from frappe.app import application
@@ -96,8 +97,7 @@ def main():
 	frappe.init(site=args.site, sites_path=".")
 	frappe.connect()
 	frappe.db.sql("delete from `tabConnector Event` where remote_event_id in %s", (tuple(sent),))
-	set_webhook_rate_limit(frappe, rate_limit)
-	frappe.db.commit()
+	set_connector_settings(**previous_settings)
 	frappe.destroy()
 
 

@@ -22,15 +22,7 @@ from erp_connectors.api.bench_fixtures import (
 	set_price,
 )
 from erp_connectors.api.contract import Position, encode_cursor
-from erp_connectors.connectors.bench_fixtures import race
-
-
-def set_api_limit(limit: int):
-	settings = frappe.get_single("Connector Settings")
-	settings.api_rate_limit_per_minute = limit
-	settings.save(ignore_permissions=True)
-	frappe.db.commit()
-
+from erp_connectors.connectors.bench_fixtures import race, set_connector_settings
 
 USER, NO_ROLE, NO_STOCK = "api-user@example.com", "api-no-role@example.com", "api-no-stock@example.com"
 
@@ -67,7 +59,7 @@ class TestAccess(ApiCase):
 	def test_each_key_is_rate_limited(self):
 		if time.time() % 60 > 50:  # stay inside one rate window
 			time.sleep(61 - time.time() % 60)
-		set_api_limit(2)
+		set_connector_settings(api_rate_limit_per_minute=2)
 		frappe.cache.delete_keys("erp_connectors:api:")
 		try:
 			statuses = [call("get_stock", self.tokens[USER], {"items": [SKUS[0]]}) for _ in range(3)]
@@ -78,7 +70,7 @@ class TestAccess(ApiCase):
 			# Another key has its own budget.
 			self.assertEqual(self.call("get_stock", {"items": [SKUS[0]]}, user=NO_STOCK)[0], 403)
 		finally:
-			set_api_limit(0)
+			set_connector_settings(api_rate_limit_per_minute=0)
 			frappe.cache.delete_keys("erp_connectors:api:")
 
 	def test_an_oauth_bearer_token_works_like_an_api_key(self):

@@ -106,6 +106,17 @@ def race(work, arguments: list[tuple]) -> list:
 	return results
 
 
+def set_connector_settings(**values) -> dict:
+	"""Save these Connector Settings fields and commit (requests and workers read them in their own
+	transactions); returns the values they replaced, to pass back when done."""
+	settings = frappe.get_single("Connector Settings")
+	previous = {field: settings.get(field) for field in values}
+	settings.update(values)
+	settings.save(ignore_permissions=True)
+	frappe.db.commit()
+	return previous
+
+
 DRAIN = "erp_connectors.connectors.processing.drain"
 
 

@@ -28,6 +28,15 @@ def reply(status: int, message: str, **extra) -> Response:
 	return Response(body, status=status, mimetype="application/json")
 
 
+def ask_again(answer: Response, status: int, message: str, seconds: int = RETRY_AFTER_SECONDS, **extra):
+	"""Make `answer` a refusal the sender retries after `seconds` (503 or 429)."""
+	answer.status_code = status
+	answer.set_data(json.dumps({"message": message, **extra}))
+	answer.headers["Content-Type"] = "application/json"
+	answer.headers["Retry-After"] = str(seconds)
+	return answer
+
+
 def receive(source_name: str, parse_only: bool = False) -> Response:
 	source = get_binding(source_name).source
 	request = frappe.request
@@ -73,9 +82,7 @@ def _signal_or_ask_again(name: str, answer: Response):
 		enqueue_event(name)
 	except Exception:
 		# Stored but not signalled: the sender delivers again, and that duplicate signals it.
-		answer.status_code = 503
-		answer.set_data(json.dumps({"message": "Stored, not yet queued; deliver again.", "event": name}))
-		answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+		ask_again(answer, 503, "Stored, not yet queued; deliver again.", event=name)
 
 
 def _verify_quietly(source, body: bytes, headers: dict, query: dict, secrets: list[str]) -> bool:

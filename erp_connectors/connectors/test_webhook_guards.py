@@ -12,7 +12,7 @@ from frappe.utils import get_test_client, get_url
 from pymysql.err import OperationalError
 
 from erp_connectors.connectors import processing
-from erp_connectors.connectors.bench_fixtures import forget_drains, queued_drains
+from erp_connectors.connectors.bench_fixtures import forget_drains, queued_drains, set_connector_settings
 from erp_connectors.shopify_connector.bench_fixtures import SHOP, ensure_store, sample_order, signed_headers
 
 WEBHOOK_PATH = "/api/method/erp_connectors.shopify_connector.integration.webhook"
@@ -103,12 +103,8 @@ class TestWebhookGuards(FrappeTestCase):
 		receive.assert_not_called()
 
 	def test_a_client_over_the_webhook_limit_gets_429_with_retry_after_and_nothing_is_stored(self):
-		settings = frappe.get_single("Connector Settings")
-		previous = settings.webhook_rate_limit_per_minute
-		settings.webhook_rate_limit_per_minute = 3
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()
-		self.addCleanup(self.restore_webhook_limit, previous)
+		previous = set_connector_settings(webhook_rate_limit_per_minute=3)
+		self.addCleanup(set_connector_settings, **previous)
 		client, other_client = (f"10.{random.randrange(256)}.{random.randrange(256)}.{n}" for n in (1, 2))
 		order_ids = [9_100_000_000_100 + random.randrange(10**6) * 10 + n for n in range(5)]
 
@@ -132,9 +128,3 @@ class TestWebhookGuards(FrappeTestCase):
 			sorted(set(stored) & {f"limit-{order_id}" for order_id in order_ids}),
 			sorted(f"limit-{order_id}" for order_id in (*order_ids[:3], order_ids[4])),
 		)
-
-	def restore_webhook_limit(self, previous):
-		settings = frappe.get_single("Connector Settings")
-		settings.webhook_rate_limit_per_minute = previous
-		settings.save(ignore_permissions=True)
-		frappe.db.commit()

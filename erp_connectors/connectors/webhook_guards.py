@@ -12,12 +12,12 @@
 """
 
 import functools
-import json
 
 import frappe
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
-from erp_connectors.connectors.intake import RETRY_AFTER_SECONDS, reply
+from erp_connectors.connectors.intake import ask_again, reply
 from erp_connectors.connectors.registry import binding_for_endpoint
 from erp_connectors.connectors.settings import max_body_bytes, webhook_rate_limit
 
@@ -34,11 +34,8 @@ def rate_limited(endpoint):
 		limit = webhook_rate_limit()
 		if count > limit:
 			retry_after = max(1, seconds_left)
-			response = reply(
-				429, f"More than {limit} requests a minute from this address; retry in {retry_after} s."
-			)
-			response.headers["Retry-After"] = str(retry_after)
-			raise HTTPException(response=response)
+			message = f"More than {limit} requests a minute from this address; retry in {retry_after} s."
+			raise HTTPException(response=ask_again(Response(), 429, message, retry_after))
 		return endpoint(*args, **kwargs)
 
 	return limited
@@ -70,7 +67,4 @@ def unavailable_instead_of_server_error(response=None, request=None):
 		)
 	if not is_webhook:
 		return
-	response.status_code = 503
-	response.set_data(json.dumps({"message": "Temporarily unavailable; nothing was stored. Retry later."}))
-	response.headers["Content-Type"] = "application/json"
-	response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+	ask_again(response, 503, "Temporarily unavailable; nothing was stored. Retry later.")
