@@ -127,11 +127,17 @@ def queued_drains() -> list[int]:
 
 def forget_drains():
 	"""As after a Redis restart: no drain queued and no shard signalled (no worker runs in tests)."""
+	remove_queued_jobs(job_name=DRAIN)
+	clear_drain_signals()
+
+
+def clear_drain_signals():
+	"""Unset every shard's drain signal. A signal whose drain job was removed would keep its shard's
+	events from enqueueing another until it expires."""
 	from frappe.utils.background_jobs import get_redis_conn
 
 	from erp_connectors.connectors import processing
 
-	remove_queued_jobs(job_name=DRAIN)
 	get_redis_conn().delete(*(processing.signal_key(shard) for shard in range(processing.DRAIN_SHARDS)))
 
 
@@ -157,6 +163,7 @@ def before_tests():
 	frappe.db.set_single_value("Stock Settings", "auto_insert_price_list_rate_if_missing", 0)
 	frappe.db.commit()
 	remove_queued_jobs()
+	clear_drain_signals()  # their drains just went
 	# The jobs the run itself leaves queued go when the test process ends (frappe is gone by then,
 	# so the queues are bound now).
 	atexit.register(remove_queued_jobs, frappe.local.site, None, _queues())
