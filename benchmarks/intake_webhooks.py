@@ -1,16 +1,17 @@
 """Shopify order intake on a real bench, beside ERPNext's own speed, in one run.
 
-1. The floor: ERPNext's own insert, submit and commit of the very Sales Order the connector makes
-   from the order, in one process and in as many processes as there are workers.
-2. The endpoint: signed orders/create webhooks and Frappe's own /api/method/ping, interleaved in one
+1. The endpoint: signed orders/create webhooks and Frappe's own /api/method/ping, interleaved in one
    shuffled stream, at 1, 8 and 50 concurrent, with the workers processing meanwhile: p50 and p99 of
    each, and their ratio (the same load for both). The first requests after gunicorn starts are
    shown apart (each worker imports the connector on its first webhook); every worker is warmed
    before the measured levels.
+2. The floor: ERPNext's own insert, submit and commit of the very Sales Order the connector makes
+   from the order, in one process and in as many processes as there are workers, timed from when
+   every process has started; measured just before the throughput phase and again just after it.
 3. Throughput: N orders, each delivered twice, 50 at a time, turned into submitted Sales Orders by
-   the workers: orders per minute, as a share of the floor with as many processes, and the CPU's
-   idle share while they were processed. Lost (never processed) and doubled (two Sales Orders for
-   one Shopify order) are counted over every order sent.
+   the workers: orders per minute, as a share of the floor with as many processes (the mean of the
+   two measured around it), and the CPU's idle share while they were processed. Lost (never
+   processed) and doubled (two Sales Orders for one Shopify order) are counted over every order sent.
 
 It starts gunicorn (4 x 4 threads) and the workers itself. Run with the bench's Python:
 
@@ -67,7 +68,8 @@ def connect(bench: Path, site: str):
 
 
 def floor_child(bench: Path, site: str, count: int, first_id: int, customer: str):
-	"""One process of the floor: `count` Sales Orders made with ERPNext's own API; prints seconds."""
+	"""One process of the floor: `count` Sales Orders made with ERPNext's own API, started when the
+	parent says so."""
 	frappe = connect(bench, site)
 	from erp_connectors.connectors.frappe_gateway import _plain
 	from erp_connectors.shopify_connector import mapping
@@ -81,13 +83,13 @@ def floor_child(bench: Path, site: str, count: int, first_id: int, customer: str
 		order = make_order(template, index, SKU, first_id)
 		items = {str(line["id"]): SKU for line in order["line_items"]}
 		docs.append(_plain(mapping.sales_order(order, settings, customer, items)))
-	started = time.perf_counter()
+	print("ready", flush=True)
+	sys.stdin.readline()  # every process starts at once, after all have imported and connected
 	for doc in docs:
 		so = frappe.get_doc(copy.deepcopy(doc))
 		so.insert(ignore_permissions=True)
 		so.submit()
 		frappe.db.commit()
-	print(time.perf_counter() - started)
 
 
 def floor(args, customer: str, processes: int, first_id: int) -> tuple[float, float]:
@@ -109,13 +111,21 @@ def floor(args, customer: str, processes: int, first_id: int) -> tuple[float, fl
 				"--customer",
 				customer,
 			],
+			stdin=subprocess.PIPE,
 			stdout=subprocess.PIPE,
 			text=True,
 		)
 		for n in range(processes)
 	]
+	# Timed from the moment all are ready: a process's start-up (importing ERPNext, connecting) is
+	# not ERPNext's speed at making Sales Orders.
+	ready = [child.stdout.readline().strip() for child in children]
+	assert ready == ["ready"] * processes, ready
 	idle0, total0 = cpu_times()
 	started = time.perf_counter()
+	for child in children:
+		child.stdin.write("go\n")
+		child.stdin.flush()
 	outputs = [child.communicate()[0] for child in children]
 	elapsed = time.perf_counter() - started
 	idle1, total1 = cpu_times()
@@ -196,14 +206,6 @@ def main():
 			f"bench {args.bench}, site {args.site}, {os.cpu_count()} cores, {args.workers} workers, gunicorn 4 x 4 threads",
 			flush=True,
 		)
-		floor_one, _ = floor(args, customer, 1, run_id + 10**9)
-		floor_many, floor_idle = floor(args, customer, args.workers, run_id + 2 * 10**9)
-		print(
-			f"ERPNext's own insert+submit+commit: {floor_one:.0f} orders/min in 1 process, "
-			f"{floor_many:.0f} orders/min in {args.workers} processes side by side (CPU idle {floor_idle:.0%})",
-			flush=True,
-		)
-
 		stack = Stack(args.bench, args.site, args.port, workers=args.workers, scheduler=False)
 		stack.start()
 		stack.wait_until_up(args.site)
@@ -284,6 +286,15 @@ def main():
 		while processed(latency_ids) < len(latency_ids) and time.time() < deadline:
 			time.sleep(2)
 
+		# The floor brackets the throughput phase, measured with the same database and the same machine
+		# minutes: this VM's speed drifts by a third within an hour.
+		floor_one, _ = floor(args, customer, 1, run_id + 10**9)
+		floor_before, floor_idle = floor(args, customer, args.workers, run_id + 2 * 10**9)
+		print(
+			f"\nERPNext's own insert+submit+commit, just before: {floor_one:.0f} orders/min in 1 process, "
+			f"{floor_before:.0f} orders/min in {args.workers} processes side by side (CPU idle {floor_idle:.0%})",
+			flush=True,
+		)
 		print(f"\nthroughput: {args.orders} orders, each delivered twice, 50 at a time", flush=True)
 		deliveries = [webhook_request(next_index + i) for i in range(args.orders)]
 		throughput_ids = [event for _, event in sent[-args.orders :]]
@@ -296,6 +307,8 @@ def main():
 			time.sleep(2)
 		elapsed = time.time() - started
 		idle1, total1 = cpu_times()
+		floor_after, _ = floor(args, customer, args.workers, run_id + 3 * 10**9)
+		floor_many = (floor_before + floor_after) / 2
 		stack.stop()
 
 		ours = args.orders / (elapsed / 60)
@@ -314,9 +327,10 @@ def main():
 		)
 		statuses_seen = {s: statuses.count(s) for s in set(statuses)}
 		print(f"  sent in {send_seconds:.1f} s, answers {statuses_seen}")
+		print(f"  ERPNext's own with {args.workers} processes, just after: {floor_after:.0f} orders/min")
 		print(
 			f"  orders per minute: {ours:.0f} with {args.workers} workers = {ours / floor_many:.0%} of ERPNext's own "
-			f"{floor_many:.0f} with {args.workers} processes ({ours / floor_one:.0%} of 1 process)"
+			f"{floor_many:.0f} with {args.workers} processes, before and after ({ours / floor_one:.0%} of 1 process)"
 		)
 		print(f"  CPU idle while processing: {(idle1 - idle0) / (total1 - total0):.0%}")
 		print(
