@@ -175,11 +175,12 @@ def main():
 	from erp_connectors.shopify_connector.bench_fixtures import SECRET, SHOP, ensure_items, ensure_store
 	from erp_connectors.testing.shopify_webhooks import signed_headers
 
-	waiting = frappe.db.count("Connector Event", {"status": ("in", ("Queued", "Processing"))})
+	# A Failed event comes back when the drains' sweep finds its retry due, inside the run too.
+	waiting = frappe.db.count("Connector Event", {"status": ("in", ("Queued", "Processing", "Failed"))})
 	if waiting:
 		sys.exit(
-			f"{waiting} Connector Events are already Queued or Processing (a run stopped midway?): the "
-			"workers would process them first, inside this run's time. Process or delete them first."
+			f"{waiting} Connector Events are already Queued, Processing or Failed (a run stopped midway?): "
+			"the workers would process them inside this run's time. Process or delete them first."
 		)
 	before_tests()
 	ensure_store()
