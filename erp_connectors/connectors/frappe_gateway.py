@@ -6,6 +6,7 @@ import frappe
 from frappe.utils import now
 
 from erp_connectors.connectors.gateway import AccountRef
+from erp_connectors.connectors.row_names import time_ordered_name
 
 # Desk shows these as escaped text; every other field type may be rendered as HTML.
 _SHOWN_AS_TEXT = ("Code", "Attach", "Attach Image", "Barcode")
@@ -43,8 +44,9 @@ def clean_values(doctype: str, values: dict) -> dict:
 
 def insert_row(doctype: str, values: dict) -> str | None:
 	"""Insert one row of a hash-named doctype as Document.db_insert writes it, without building a
-	document (no meta read, no hooks), in the caller's transaction. Returns its name, or None when a
-	unique index already holds the row. The values must be cleaned first (clean_values)."""
+	document (no meta read, no hooks), in the caller's transaction, named in time order (row_names).
+	Returns its name, or None when a unique index already holds the row. The values must be cleaned
+	first (clean_values)."""
 	timestamp = now()
 	user = frappe.session.user
 	row = {"creation": timestamp, "modified": timestamp, "owner": user, "modified_by": user, **values}
@@ -55,7 +57,7 @@ def insert_row(doctype: str, values: dict) -> str | None:
 	query = f"insert into `tab{doctype}` ({columns}) values ({placeholders})"
 	run = _execute if any(parameter is _INLINE for _, parameter in literals) else frappe.db.sql
 	for _ in range(5):
-		name = frappe.generate_hash(length=10)
+		name = time_ordered_name()
 		try:
 			run(query, [name, *parameters])
 			return name

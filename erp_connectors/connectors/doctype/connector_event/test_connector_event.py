@@ -8,7 +8,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase, patch_hooks
 from frappe.utils import now_datetime
 
-from erp_connectors.connectors import intake, processing
+from erp_connectors.connectors import frappe_gateway, intake, processing
 from erp_connectors.connectors.bench_fixtures import (
 	HOOK,
 	SOURCE,
@@ -168,7 +168,7 @@ class TestEventRows(TestSourceCase):
 
 	def test_a_name_already_taken_is_drawn_again(self):
 		taken = self.store("name-taken")
-		with patch.object(frappe, "generate_hash", side_effect=[taken, "fresh00001"]):
+		with patch.object(frappe_gateway, "time_ordered_name", side_effect=[taken, "fresh00001"]):
 			self.assertEqual(self.store("name-fresh"), "fresh00001")
 		self.assertEqual(frappe.db.get_value("Connector Event", taken, "remote_event_id"), "name-taken")
 
