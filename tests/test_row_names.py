@@ -4,7 +4,16 @@ from erp_connectors.connectors.row_names import time_ordered_name
 
 
 def test_names_sort_as_text_in_the_order_of_their_milliseconds_until_the_year_3084():
-	moments = [0, 1_000, 1_001, 1_700_000_000_000, 1_700_000_000_001, 1_796_000_000_500, 32_000_000_000_000, 2**45 - 1]
+	moments = [
+		0,
+		1_000,
+		1_001,
+		1_700_000_000_000,
+		1_700_000_000_001,
+		1_796_000_000_500,
+		32_000_000_000_000,
+		2**45 - 1,
+	]
 	names = [time_ordered_name(moment) for moment in moments]
 	assert names == sorted(names)
 	assert len({name[:9] for name in names}) == len(moments)
