@@ -1,4 +1,4 @@
-from erp_connectors.connectors.request_windows import RequestWindows
+from erp_connectors.connectors.request_windows import MAX_CLIENTS, RequestWindows
 
 WINDOW = 60.0
 
@@ -70,7 +70,7 @@ def test_processes_gone_quiet_before_sharing_let_at_most_a_32nd_of_the_limit_eac
 	clock, _, workers = processes(4)
 	quiet, busy = workers[:3], workers[3]
 	admitted = 0
-	for process in quiet:  # the first request opens its window (shared at once), 18 more wait to be
+	for process in quiet:  # the first request opens its window (shared at once); 18 more stay unshared
 		for _ in range(640 // 32 - 1):
 			admitted += process.admit("client", 640) is None
 	while busy.admit("client", 640) is None:
@@ -103,6 +103,10 @@ def test_clients_are_counted_apart_and_a_process_keeps_a_bounded_number():
 	assert process.admit("one", 1) is None
 	assert process.admit("one", 1) is not None
 	assert process.admit("two", 1) is None
-	for number in range(5_000):
-		process.admit(f"guest-{number}", 10)
-	assert len(process._windows) == 4096
+	for number in range(MAX_CLIENTS + 1):
+		process.admit(f"guest-{number}", 1_000_000)
+	trips = shared.trips
+	assert process.admit(f"guest-{MAX_CLIENTS}", 1_000_000) is None
+	assert shared.trips == trips  # a client it keeps: counted here, no trip within the second
+	assert process.admit("guest-0", 1_000_000) is None
+	assert shared.trips == trips + 1  # the oldest was let go: its window is read afresh

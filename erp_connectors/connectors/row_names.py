@@ -3,7 +3,7 @@ the primary key instead of onto a random page of it.
 
 Frappe's hash names are random. Each insert then lands on a random page of the primary key and of
 every index ending in it (status, status and retry time); once the table outgrows the database's
-buffer pool that is a disk read on the webhook's path. Measured on a 840 MB Connector Event table:
+buffer pool that is a disk read on the webhook's path. Measured on an 840 MB Connector Event table:
 0.5 to 1.6 page reads per insert with random names, 0.01 with these. The name is the millisecond in
 9 characters of Frappe's own alphabet for hash names (lowercase base32hex, so it sorts as text),
 then 7 random characters (35 bits) for the rows of one millisecond. Pure.
